@@ -1,0 +1,37 @@
+"""`scrapy crawl portal -a code=CODE`: Scrapy's crawl, after checking the database and the site code.
+
+An unknown code or an unreachable database gives one error line and exit status 1, not a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+
+from models.errors import GovHealthError
+from models.repo import get_site
+from models.session import make_sessionmaker, open_database
+
+
+class Command(ScrapyCrawlCommand):
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        code = opts.spargs.get("code")
+        if args[:1] == ["portal"] and code:
+            assert self.settings is not None
+            try:
+                engine = open_database(str(self.settings.get("GOVHEALTH_DATABASE_URL")))
+                try:
+                    with make_sessionmaker(engine)() as session:
+                        get_site(session, code)
+                finally:
+                    engine.dispose()
+            except GovHealthError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                self.exitcode = 1
+                return
+        super().run(args, opts)
+        stats = getattr(self, "last_stats", None)
+        if stats is not None and stats.get("finish_reason") not in (None, "finished", "govhealth_max_seconds"):
+            self.exitcode = 1

@@ -1,0 +1,60 @@
+"""`scrapy sites import FILE` and `scrapy sites list`: the site registry (DESIGN 4.1)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+
+from scrapy.exceptions import UsageError
+
+from crawler.cli import GovHealthCommand
+from crawler.tables import print_table
+from models.repo import list_sites, upsert_sites
+from pipelines.rules.registry import read_site_file
+
+FIELDS = ("code", "name", "level", "enabled", "url", "domains")
+
+
+class Command(GovHealthCommand):
+    def syntax(self) -> str:
+        return "import FILE | list [--format table|csv|json]"
+
+    def short_desc(self) -> str:
+        return "Register sites from a CSV/XLSX file, or list the registered sites"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--format", choices=("table", "csv", "json"), default="table", help="list output format")
+
+    def handle(self, args: list[str], opts: argparse.Namespace) -> None:
+        if args[:1] == ["import"] and len(args) == 2:
+            self.import_file(args[1])
+        elif args == ["list"]:
+            self.list_sites(opts.format)
+        else:
+            raise UsageError("use 'scrapy sites import FILE' or 'scrapy sites list'")
+
+    def import_file(self, path: str) -> None:
+        rows = read_site_file(path)  # validates every row before anything is written
+        with self.session(write=True) as session:
+            created, updated = upsert_sites(session, rows)
+        print(f"imported {len(rows)} sites from {path}: {created} new, {updated} updated")
+
+    def list_sites(self, fmt: str) -> None:
+        with self.session() as session:
+            sites = list_sites(session)
+        records = [
+            {"code": s.code, "name": s.name, "level": s.level, "enabled": s.enabled, "url": s.url,
+             "domains": "|".join(s.domains)}
+            for s in sites
+        ]
+        if fmt == "json":
+            print(json.dumps(records, ensure_ascii=False, indent=2))
+        elif fmt == "csv":
+            writer = csv.DictWriter(sys.stdout, fieldnames=FIELDS)
+            writer.writeheader()
+            writer.writerows(records)
+        else:
+            print_table([[str(r[f]) for f in FIELDS] for r in records], FIELDS, title=f"{len(records)} registered sites")

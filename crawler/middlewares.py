@@ -1,0 +1,92 @@
+"""Downloader middlewares: polite handling of rate limits (429, 503) with Retry-After and backoff.
+
+Reads GOVHEALTH_RATE_LIMIT_RETRIES, GOVHEALTH_RETRY_AFTER_MAX, GOVHEALTH_BACKOFF_BASE.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Self
+
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import task
+
+from pipelines.rules.links import retry_after_seconds
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.settings import BaseSettings
+
+logger = logging.getLogger(__name__)
+
+RATE_LIMIT_STATUSES = frozenset({429, 503})
+
+
+@dataclass(frozen=True)
+class RateLimitConfig:
+    """Validated GOVHEALTH_RATE_LIMIT_RETRIES / RETRY_AFTER_MAX / BACKOFF_BASE settings."""
+
+    retries: int
+    retry_after_max: float
+    backoff_base: float
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> RateLimitConfig:
+        config = cls(
+            settings.getint("GOVHEALTH_RATE_LIMIT_RETRIES", 2),
+            settings.getfloat("GOVHEALTH_RETRY_AFTER_MAX", 60.0),
+            settings.getfloat("GOVHEALTH_BACKOFF_BASE", 2.0),
+        )
+        for name, value in (
+            ("GOVHEALTH_RATE_LIMIT_RETRIES", config.retries),
+            ("GOVHEALTH_RETRY_AFTER_MAX", config.retry_after_max),
+            ("GOVHEALTH_BACKOFF_BASE", config.backoff_base),
+        ):
+            if value < 0:
+                raise ValueError(f"{name} must be >= 0, got {value}")
+        return config
+
+
+class RateLimitMiddleware:
+    """Wait out 429/503 answers (Retry-After, else exponential backoff) and try again.
+
+    A server that still refuses after GOVHEALTH_RATE_LIMIT_RETRIES tries, or asks for a wait
+    longer than GOVHEALTH_RETRY_AFTER_MAX, gets its answer passed on: the spider then reports
+    the target as unverified (429, 503 with Retry-After) or re-checks it later (plain 503).
+    Stats: govhealth/rate_limit/retried, govhealth/rate_limit/gave_up.
+    """
+
+    def __init__(self, crawler: Crawler, config: RateLimitConfig) -> None:
+        self.crawler = crawler
+        self.config = config
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler, RateLimitConfig.from_settings(crawler.settings))
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        if response.status not in RATE_LIMIT_STATUSES or request.meta.get("dont_retry"):
+            return response
+        stats = self.crawler.stats
+        assert stats is not None
+        tries = request.meta.get("govhealth_rate_tries", 0)
+        header = response.headers.get(b"Retry-After")
+        delay = retry_after_seconds(header.decode("latin-1") if header else None, datetime.now(UTC))
+        if delay is None:
+            delay = self.config.backoff_base * 2**tries
+        if tries >= self.config.retries or delay > self.config.retry_after_max:
+            stats.inc_value("govhealth/rate_limit/gave_up")
+            request.meta["dont_retry"] = True  # RetryMiddleware must not hammer it again
+            return response
+        stats.inc_value("govhealth/rate_limit/retried")
+        logger.debug("HTTP %d on %s: waiting %.1fs before retry %d", response.status, request.url, delay, tries + 1)
+        from twisted.internet import reactor
+
+        await maybe_deferred_to_future(task.deferLater(reactor, delay, lambda: None))
+        retry = request.replace(dont_filter=True)
+        retry.meta["govhealth_rate_tries"] = tries + 1
+        return retry

@@ -1,0 +1,440 @@
+"""The portal spider: inspects one registered site, checking every distinct link target once.
+
+Reads GOVHEALTH_DATABASE_URL (to look the site up), GOVHEALTH_MAX_PAGES/DEPTH/SECONDS,
+GOVHEALTH_ALLOW_PRIVATE_TARGETS, GOVHEALTH_OBEY_ROBOTS, GOVHEALTH_RECHECK_*, GOVHEALTH_SOURCES_CAP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import urlsplit
+
+import tldextract
+from protego import Protego
+from scrapy import Request, Spider, signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest, StopDownload
+from scrapy.http import Response, TextResponse
+from scrapy.utils.defer import deferred_from_coro
+from twisted.internet.error import (
+    ConnectError,
+    ConnectionDone,
+    ConnectionLost,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+from crawler.items import PageItem
+from models.repo import SiteInfo, get_site
+from models.session import make_sessionmaker, open_database
+from pipelines.rules.kinds import LinkState, ResourceType
+from pipelines.rules.ledger import LinkLedger
+from pipelines.rules.links import (
+    ExtractedLink,
+    Observation,
+    Verdict,
+    classify,
+    extract_links,
+    is_attachment_url,
+    is_private_address,
+    needs_get,
+    normalize_url,
+)
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+    from twisted.python.failure import Failure
+
+RECHECK_SLOT = "govhealth-recheck"
+CHECK_BODY_BYTES = 64 * 1024  # enough to recognise an error page or an anti-bot gate
+PAGE_TYPES = frozenset({ResourceType.PAGE, ResourceType.FRAME})
+
+# A suffix list that ships with tldextract: an inspection host must not fetch one from the internet.
+_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+@dataclass(frozen=True)
+class PortalConfig:
+    """Validated settings of the portal spider."""
+
+    database_url: str
+    max_pages: int
+    max_depth: int
+    max_seconds: float
+    allow_private: bool
+    obey_robots: bool
+    recheck_delay: float
+    sources_cap: int
+    max_page_bytes: int
+    contact_url: str
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> PortalConfig:
+        config = cls(
+            database_url=settings.get("GOVHEALTH_DATABASE_URL", "sqlite:///govhealth.sqlite3"),
+            max_pages=settings.getint("GOVHEALTH_MAX_PAGES", 5000),
+            max_depth=settings.getint("GOVHEALTH_MAX_DEPTH", 8),
+            max_seconds=settings.getfloat("GOVHEALTH_MAX_SECONDS", 3600),
+            allow_private=settings.getbool("GOVHEALTH_ALLOW_PRIVATE_TARGETS", False),
+            obey_robots=settings.getbool("GOVHEALTH_OBEY_ROBOTS", False),
+            recheck_delay=settings.getfloat("GOVHEALTH_RECHECK_DELAY", 30),
+            sources_cap=settings.getint("GOVHEALTH_SOURCES_CAP", 20),
+            max_page_bytes=settings.getint("GOVHEALTH_MAX_PAGE_BYTES", 4 * 1024 * 1024),
+            contact_url=settings.get("GOVHEALTH_CONTACT_URL", ""),
+        )
+        for name, value in (
+            ("GOVHEALTH_MAX_PAGES", config.max_pages),
+            ("GOVHEALTH_MAX_SECONDS", config.max_seconds),
+            ("GOVHEALTH_SOURCES_CAP", config.sources_cap),
+            ("GOVHEALTH_MAX_PAGE_BYTES", config.max_page_bytes),
+        ):
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
+        if config.max_depth < 0 or config.recheck_delay < 0:
+            raise ValueError("GOVHEALTH_MAX_DEPTH and GOVHEALTH_RECHECK_DELAY must be >= 0")
+        return config
+
+
+def transport_error(failure: Failure) -> str:
+    """The export error code of a failed download."""
+    exc = failure.value
+    if isinstance(exc, DNSLookupError):
+        return "dns"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection_refused"
+    if isinstance(exc, TimeoutError | TCPTimedOutError):
+        return "timeout"
+    if isinstance(exc, IgnoreRequest) and "redirect" in str(exc):
+        chain = failure.request.meta.get("redirect_urls", [])  # type: ignore[attr-defined]
+        return "redirect_loop" if len(set(chain)) < len(chain) else "too_many_redirects"
+    text = repr(exc).lower()
+    if "ssl" in text or "tls" in text or "certificate" in text:
+        return "ssl"
+    if isinstance(exc, ResponseFailed | ResponseNeverReceived | ConnectionLost | ConnectionDone):
+        return "connection_reset"
+    if isinstance(exc, ConnectError):
+        return "connection_refused"
+    return "other"
+
+
+class PortalSpider(Spider):
+    """Crawl one site breadth-first within its budgets; check each distinct link target once.
+
+    Stats: govhealth/pages, govhealth/targets, govhealth/budget/<name>, govhealth/rechecks.
+    """
+
+    name = "portal"
+
+    def __init__(self, code: str = "", max_pages: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not code:
+            raise ValueError("the portal spider needs a site: scrapy crawl portal -a code=4510000031")
+        self.code = code
+        self.max_pages_arg = int(max_pages) if max_pages else None
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
+        slots.setdefault(
+            RECHECK_SLOT,
+            {
+                "concurrency": settings.getint("GOVHEALTH_RECHECK_CONCURRENCY", 2),
+                "delay": settings.getfloat("DOWNLOAD_DELAY", 0.25),
+            },
+        )
+        settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.setup(PortalConfig.from_settings(crawler.settings))
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.on_headers, signal=signals.headers_received)
+        crawler.signals.connect(spider.on_bytes, signal=signals.bytes_received)
+        crawler.signals.connect(spider.on_opened, signal=signals.spider_opened)
+        return spider
+
+    def setup(self, config: PortalConfig) -> None:
+        if self.max_pages_arg is not None:
+            if self.max_pages_arg < 1:
+                raise ValueError(f"max_pages must be >= 1, got {self.max_pages_arg}")
+            config = PortalConfig(**{**config.__dict__, "max_pages": self.max_pages_arg})
+        self.config = config
+        engine = open_database(config.database_url)
+        try:
+            with make_sessionmaker(engine)() as session:
+                self.site: SiteInfo = get_site(session, self.code)
+        finally:
+            engine.dispose()
+        self.user_agent = f"govhealth/0.1 (+{config.contact_url}; government website health inspection)"
+        self.homepage = normalize_url(self.site.url)
+        self.ledger = LinkLedger(self.homepage, config.sources_cap)
+        self.own_netlocs = {urlsplit(self.homepage).netloc}
+        self.own_domains = {_registered_domain(self.homepage), *(d.lower() for d in self.site.domains)} - {""}
+        self.pages_scheduled = 0
+        self.parsed: set[str] = set()
+        self.budget_hit: str | None = None
+        self.recheck_state = "none"  # none -> waiting -> sent
+        self.robots: Protego | None = None
+        self.homepage_seen = False
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def on_opened(self, spider: Spider) -> None:
+        from twisted.internet import reactor
+
+        self._deadline = reactor.callLater(self.config.max_seconds, self._time_up)  # type: ignore[attr-defined]
+
+    def closed(self, reason: str) -> None:
+        if self._deadline.active():
+            self._deadline.cancel()
+
+    def _time_up(self) -> None:
+        self.hit_budget("max_seconds")
+        self.logger.warning("%s: GOVHEALTH_MAX_SECONDS reached, stopping the inspection", self.code)
+        assert self.crawler.engine is not None
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="govhealth_max_seconds"))
+
+    def hit_budget(self, name: str) -> None:
+        """Note that a budget cut the inspection short (the first one reached is kept)."""
+        self.budget_hit = self.budget_hit or name
+        self.crawler.stats.inc_value(f"govhealth/budget/{name}")  # type: ignore[union-attr]
+
+    async def start(self) -> AsyncIterator[Any]:
+        robots_url = f"{urlsplit(self.homepage).scheme}://{urlsplit(self.homepage).netloc}/robots.txt"
+        yield Request(
+            robots_url,
+            callback=self.parse_robots,
+            errback=self.robots_failed,
+            dont_filter=True,
+            priority=100,
+            meta={"handle_httpstatus_all": True, "dont_retry": True, "govhealth_check": True},
+        )
+
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        if response.status == 200 and isinstance(response, TextResponse):
+            self.robots = Protego.parse(response.text)
+            delay = self.robots.crawl_delay(self.user_agent) or self.robots.crawl_delay("*")
+            if delay:
+                self._apply_crawl_delay(float(delay))
+        yield from self.request_homepage()
+
+    def robots_failed(self, failure: Failure) -> Iterator[Request]:
+        yield from self.request_homepage()
+
+    def _apply_crawl_delay(self, delay: float) -> None:
+        """robots.txt Crawl-delay raises the site's download delay (never lowers it)."""
+        self.download_delay = max(delay, getattr(self, "download_delay", 0.0))
+        assert self.crawler.engine is not None
+        for key, slot in self.crawler.engine.downloader.slots.items():
+            if key != RECHECK_SLOT:
+                slot.delay = max(slot.delay, delay)
+        for ext in self.crawler.extensions.middlewares:
+            if hasattr(ext, "mindelay"):  # AutoThrottle must not go below Crawl-delay
+                ext.mindelay = max(ext.mindelay, delay)
+        self.logger.info("%s: robots.txt Crawl-delay %.1fs honoured", self.code, delay)
+
+    def request_homepage(self) -> Iterator[Request]:
+        self.ledger.add(self.homepage, source_url=None, text=None, resource_type=ResourceType.PAGE, internal=True)
+        self.pages_scheduled += 1
+        yield self.page_request(self.homepage, depth=0)
+
+    # -- requests ---------------------------------------------------------------------------------
+
+    def page_request(self, url: str, depth: int) -> Request:
+        return Request(
+            url,
+            callback=self.parse_page,
+            errback=self.on_error,
+            dont_filter=True,
+            priority=-depth,
+            meta={"handle_httpstatus_all": True, "govhealth_target": url, "govhealth_depth": depth},
+        )
+
+    def check_request(self, url: str, method: str = "HEAD", *, recheck: bool = False, depth: int = 0) -> Request:
+        meta: dict[str, Any] = {"handle_httpstatus_all": True, "govhealth_target": url, "govhealth_check": True}
+        if recheck:
+            meta.update(govhealth_recheck=True, download_slot=RECHECK_SLOT)
+        return Request(
+            url,
+            method=method,
+            callback=self.on_check,
+            errback=self.on_error,
+            dont_filter=True,
+            priority=-depth - 1,
+            meta=meta,
+        )
+
+    def follow(self, link: ExtractedLink, page_url: str, depth: int) -> Iterator[Request]:
+        """Record that ``page_url`` links to ``link``; schedule its check the first time it is seen."""
+        url = link.url
+        internal = self.is_internal(url)
+        if not self.ledger.add(
+            url,
+            source_url=page_url,
+            text=link.text,
+            resource_type=link.resource_type,
+            internal=internal,
+            on_homepage=depth == 1,
+        ):
+            return
+        host = urlsplit(url).hostname or ""
+        if not internal and not self.config.allow_private and is_private_address(host):
+            self.record(url, Verdict(LinkState.UNVERIFIED, "private_address", f"{host} is a private address; not fetched"))
+            return
+        if internal and self.robots is not None and self.config.obey_robots:
+            if not self.robots.can_fetch(url, self.user_agent):
+                self.record(url, Verdict(LinkState.UNVERIFIED, "robots_disallowed", "robots.txt disallows it"))
+                return
+        crawlable = internal and link.resource_type in PAGE_TYPES and not is_attachment_url(url)
+        if crawlable and depth > self.config.max_depth:
+            self.hit_budget("max_depth")
+        elif crawlable and self.pages_scheduled >= self.config.max_pages:
+            self.hit_budget("max_pages")
+        elif crawlable:
+            self.pages_scheduled += 1
+            yield self.page_request(url, depth)
+            return
+        yield self.check_request(url, depth=depth)
+
+    # -- callbacks -----------------------------------------------------------------------------------
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        target = response.meta["govhealth_target"]
+        depth = response.meta["govhealth_depth"]
+        verdict = self.judge(response, target)
+        if verdict.state is not LinkState.OK or not isinstance(response, TextResponse):
+            return
+        final = normalize_url(response.url)
+        if not self.is_internal(final) or final in self.parsed:
+            return  # redirected off-site, or a page reached before under another URL
+        self.parsed.add(final)
+        self.crawler.stats.inc_value("govhealth/pages")  # type: ignore[union-attr]
+        yield PageItem(url=final, depth=depth, status=response.status, title=response.css("title::text").get())
+        for link in extract_links(response.text, response.url):
+            yield from self.follow(link, final, depth + 1)
+
+    def on_check(self, response: Response) -> Iterator[Request]:
+        target = response.meta["govhealth_target"]
+        obs = self.observe(response, target)
+        if response.request is not None and response.request.method == "HEAD" and needs_get(obs):
+            yield self.check_request(target, "GET", recheck=response.meta.get("govhealth_recheck", False))
+            return
+        self.record(target, classify(obs), response.status, recheck=response.meta.get("govhealth_recheck", False))
+
+    def on_error(self, failure: Failure) -> Iterator[Request]:
+        request = failure.request  # type: ignore[attr-defined]
+        target = request.meta["govhealth_target"]
+        recheck = request.meta.get("govhealth_recheck", False)
+        entry = self.ledger.get(target)
+        obs = Observation(
+            url=target,
+            method=request.method,
+            status=None,
+            error=transport_error(failure),
+            expected_type=entry.resource_type if entry else ResourceType.PAGE,
+            homepage_url=self.homepage,
+            internal=entry.internal if entry else True,
+        )
+        if request.method == "HEAD" and needs_get(obs):
+            yield self.check_request(target, "GET", recheck=recheck)
+            return
+        self.record(target, classify(obs), None, recheck=recheck)
+
+    def judge(self, response: Response, target: str) -> Verdict:
+        verdict = classify(self.observe(response, target))
+        self.record(target, verdict, response.status, recheck=response.meta.get("govhealth_recheck", False))
+        return verdict
+
+    def record(self, url: str, verdict: Verdict, status: int | None = None, *, recheck: bool = False) -> None:
+        self.ledger.record(url, verdict, status, recheck=recheck)
+        self.crawler.stats.inc_value(f"govhealth/checks/{verdict.state}")  # type: ignore[union-attr]
+
+    def observe(self, response: Response, target: str) -> Observation:
+        entry = self.ledger.get(target)
+        headers = {
+            key.decode("latin-1").lower(): values[-1].decode("latin-1")
+            for key, values in response.headers.items()
+            if values
+        }
+        body = response.text[:CHECK_BODY_BYTES] if isinstance(response, TextResponse) else ""
+        assert response.request is not None
+        return Observation(
+            url=target,
+            method=response.request.method,
+            status=response.status,
+            error=None,
+            final_url=response.url,
+            redirect_chain=tuple(response.meta.get("redirect_urls", ())),
+            headers=headers,
+            body=body,
+            expected_type=entry.resource_type if entry else ResourceType.PAGE,
+            homepage_url=self.homepage,
+            internal=entry.internal if entry else True,
+        )
+
+    # -- signals -----------------------------------------------------------------------------------
+
+    def on_headers(self, headers: Any, body_length: int, request: Request, spider: Spider) -> None:
+        """Checks of non-HTML resources need only the headers: stop before the body."""
+        if request.meta.get("govhealth_check") and request.method == "GET":
+            content_type = (headers.get(b"Content-Type") or b"").lower()
+            if content_type and b"html" not in content_type and b"text/" not in content_type:
+                raise StopDownload(fail=False)
+
+    def on_bytes(self, data: bytes, request: Request, spider: Spider) -> None:
+        """Stream only the first bytes of a check, and cap hostile (huge, endless) pages."""
+        received = request.meta["govhealth_bytes"] = request.meta.get("govhealth_bytes", 0) + len(data)
+        limit = CHECK_BODY_BYTES if request.meta.get("govhealth_check") else self.config.max_page_bytes
+        if received > limit:
+            if not request.meta.get("govhealth_check"):
+                self.crawler.stats.inc_value("govhealth/pages_truncated")  # type: ignore[union-attr]
+            raise StopDownload(fail=False)
+
+    def on_idle(self, spider: Spider) -> None:
+        """At the end of the crawl, re-check every failed target once more after a delay (slow lane)."""
+        if self.recheck_state == "sent":
+            return
+        if self.recheck_state == "none":
+            pending = self.ledger.pending_rechecks()
+            if not pending:
+                return
+            self.recheck_state = "waiting"
+            from twisted.internet import reactor
+
+            reactor.callLater(self.config.recheck_delay, self._send_rechecks)  # type: ignore[attr-defined]
+        raise DontCloseSpider
+
+    def _send_rechecks(self) -> None:
+        self.recheck_state = "sent"
+        engine = self.crawler.engine
+        assert engine is not None
+        pending = self.ledger.pending_rechecks()
+        self.crawler.stats.set_value("govhealth/rechecks", len(pending))  # type: ignore[union-attr]
+        self.logger.info("%s: re-checking %d failed targets", self.code, len(pending))
+        for target in pending:
+            engine.crawl(self.check_request(target.url, "GET", recheck=True))
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def is_internal(self, url: str) -> bool:
+        """On the site's own hosts: its registered domain, or one of the registry's extra domains."""
+        parts = urlsplit(url)
+        if parts.netloc in self.own_netlocs:
+            return True
+        host = parts.hostname or ""
+        domain = _registered_domain(url)
+        if domain and domain in self.own_domains:
+            return True
+        return any(host == d or host.endswith("." + d) for d in self.own_domains)
+
+
+def _registered_domain(url: str) -> str:
+    """example.gov.cn for http://www.example.gov.cn/x; "" for IP addresses and bare hosts."""
+    return _EXTRACT(url).top_domain_under_public_suffix

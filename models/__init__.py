@@ -1,0 +1,1 @@
+"""SQLAlchemy models, engine and session handling, and Alembic migrations."""

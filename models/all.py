@@ -1,0 +1,13 @@
+"""Import every model so that ``Base.metadata`` knows all tables (for Alembic and tests)."""
+
+from __future__ import annotations
+
+from models.base import Base
+from models.column import Column
+from models.finding import Finding, FindingHistory
+from models.link import LinkCheck
+from models.probe import Probe
+from models.run import CrawlRun
+from models.site import ColumnOverride, Site
+
+__all__ = ["Base", "Column", "ColumnOverride", "CrawlRun", "Finding", "FindingHistory", "LinkCheck", "Probe", "Site"]

@@ -1,0 +1,117 @@
+"""Read-side queries: runs to export or score, and findings as export records (DESIGN 4.3)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models.errors import GovHealthError
+from models.finding import Finding, FindingHistory
+from models.run import RUN_COMPLETE, CrawlRun
+from models.site import Site
+
+EXPORT_FIELDS = (
+    "site_code",
+    "site_name",
+    "run_id",
+    "kind",
+    "url",
+    "source_url",
+    "sources",
+    "on_homepage",
+    "external",
+    "link_text",
+    "resource_type",
+    "status",
+    "error",
+    "column_name",
+    "column_category",
+    "latest_date",
+    "item_count",
+    "first_seen",
+    "last_seen",
+    "detected_at",
+    "source_count",
+    "reason",
+)
+
+
+def latest_runs(session: Session, *, code: str | None = None, complete_only: bool = False) -> list[CrawlRun]:
+    """The newest finished run of every site (or of one site)."""
+    query = select(CrawlRun.site_id, func.max(CrawlRun.id).label("run_id")).where(CrawlRun.finished_at.is_not(None))
+    if complete_only:
+        query = query.where(CrawlRun.status == RUN_COMPLETE)
+    if code:
+        query = query.join(Site, Site.id == CrawlRun.site_id).where(Site.code == code)
+    ids = [row.run_id for row in session.execute(query.group_by(CrawlRun.site_id))]
+    return list(session.scalars(select(CrawlRun).where(CrawlRun.id.in_(ids)).order_by(CrawlRun.id)))
+
+
+def select_runs(session: Session, *, code: str | None = None, run_id: int | None = None) -> list[CrawlRun]:
+    """The runs an export or score card is about: ``run_id``, else the latest finished run per site.
+
+    Raises:
+        GovHealthError: the code or run does not exist, or has no finished run.
+    """
+    if code and session.scalar(select(Site.id).where(Site.code == code)) is None:
+        raise GovHealthError(f"unknown site code {code!r}")
+    if run_id is not None:
+        run = session.get(CrawlRun, run_id)
+        if run is None:
+            raise GovHealthError(f"no crawl run {run_id}")
+        return [run]
+    return latest_runs(session, code=code)
+
+
+def export_records(session: Session, runs: list[CrawlRun]) -> list[dict[str, Any]]:
+    """Every finding of these runs as an export record, with its history across runs."""
+    if not runs:
+        return []
+    query = (
+        select(Finding, Site, FindingHistory)
+        .join(Site, Site.id == Finding.site_id)
+        .outerjoin(
+            FindingHistory,
+            (FindingHistory.site_id == Finding.site_id) & (FindingHistory.fingerprint == Finding.fingerprint),
+        )
+        .where(Finding.run_id.in_([r.id for r in runs]))
+        .order_by(Site.code, Finding.kind, Finding.url)
+    )
+    return [
+        {
+            "site_code": site.code,
+            "site_name": site.name,
+            "run_id": finding.run_id,
+            "kind": finding.kind,
+            "url": finding.url,
+            "source_url": finding.source_url,
+            "sources": list(finding.sources or []),
+            "on_homepage": finding.on_homepage,
+            "external": finding.external,
+            "link_text": finding.link_text,
+            "resource_type": finding.resource_type,
+            "status": finding.status,
+            "error": finding.error,
+            "column_name": finding.column_name,
+            "column_category": finding.column_category,
+            "latest_date": _iso(finding.latest_date),
+            "item_count": finding.item_count,
+            "first_seen": _iso(history.first_seen if history else finding.detected_at),
+            "last_seen": _iso(history.last_seen if history else finding.detected_at),
+            "detected_at": _iso(finding.detected_at),
+            "source_count": finding.source_count,
+            "reason": finding.reason,
+        }
+        for finding, site, history in session.execute(query).tuples()
+    ]
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    return value.isoformat()

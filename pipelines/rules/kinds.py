@@ -1,0 +1,57 @@
+"""Stable code names shared by the crawl, the store, the exports and the scorer.
+
+The strings are a contract (DESIGN 4.3): add new members, never rename old ones.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class FindingKind(StrEnum):
+    """What a finding reports; the ``kind`` field of the export."""
+
+    SITE_UNREACHABLE = "site_unreachable"
+    HOMEPAGE_STALE = "homepage_stale"
+    BROKEN_LINK = "broken_link"
+    BLANK_COLUMN = "blank_column"
+    STALE_COLUMN = "stale_column"
+    UNVERIFIED_LINK = "unverified_link"
+    UNVERIFIED_COLUMN = "unverified_column"
+
+
+class LinkState(StrEnum):
+    """Outcome of checking one link target."""
+
+    OK = "ok"
+    BROKEN = "broken"
+    UNVERIFIED = "unverified"
+
+
+class ResourceType(StrEnum):
+    """What kind of resource a link points at (export field ``resource_type``)."""
+
+    PAGE = "page"
+    IMAGE = "image"
+    ATTACHMENT = "attachment"
+    SCRIPT = "script"
+    STYLESHEET = "stylesheet"
+    FRAME = "frame"
+    OTHER = "other"
+
+
+class ColumnCategory(StrEnum):
+    """Column categories with their own update period (DESIGN 5)."""
+
+    NEWS = "news"
+    NOTICE_POLICY = "notice_policy"
+    PERSONNEL_PLAN = "personnel_plan"
+    OTHER = "other"
+
+
+class SiteLevel(StrEnum):
+    """Administrative level of a registered site."""
+
+    DEPARTMENT = "department"
+    CITY = "city"
+    COUNTY = "county"

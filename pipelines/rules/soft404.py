@@ -1,0 +1,248 @@
+"""Soft-404 detection: HTTP 200 pages that say the content is gone, error-page URLs, homepage redirects.
+
+Pure functions (lxml only); no settings.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from posixpath import splitext
+from urllib.parse import unquote, urlsplit
+
+import lxml.etree
+import lxml.html
+
+__all__ = [
+    "SOFT_404_PHRASES",
+    "error_page_evidence",
+    "is_error_url",
+    "looks_like_error_page",
+    "redirected_to_homepage",
+]
+
+SOFT_404_PHRASES: tuple[str, ...] = (
+    "您访问的页面不存在或已被删除",
+    "您访问的页面不存在",
+    "您所访问的页面不存在",
+    "您要访问的页面不存在",
+    "您访问的页面找不回来了",
+    "您访问的页面走丢了",
+    "页面不存在或已被删除",
+    "页面不存在或已删除",
+    "页面不存在",
+    "页面已不存在",
+    "网页不存在",
+    "页面未找到",
+    "页面没有找到",
+    "页面找不到了",
+    "页面走丢了",
+    "找不到该页面",
+    "无法找到该页",
+    "该页面已删除",
+    "该页面已被删除",
+    "页面已被删除",
+    "抱歉，您访问的页面",
+    "文章不存在",
+    "该文章不存在",
+    "信息不存在或已删除",
+    "信息不存在或已被删除",
+    "该信息不存在",
+    "信息已被删除",
+    "您访问的信息不存在",
+    "您要查看的信息不存在",
+    "内容不存在或已删除",
+    "栏目不存在",
+    "文件不存在",
+    "附件不存在",
+    "找不到文件或目录",
+    "404 Not Found",
+    "Page Not Found",
+    "HTTP Status 404",
+    "File or directory not found",
+    "The requested URL was not found",
+    "The page you requested does not exist",
+    "Page does not exist",
+)
+
+# Error pages put the phrase first in a title, heading or block of its own ("抱歉，您访问的页面不存在！"),
+# while an article quotes it inside a sentence. Extra = normalised characters besides prefix and phrase.
+_EXACT_EXTRA, _TITLE_EXTRA, _BLOCK_EXTRA = 3, 8, 24
+# Normalised text outside links: error templates carry a header and footer of a few hundred characters;
+# a page with more own text is real content whatever it says (stronger evidence is allowed more template).
+_LONG_CONTENT, _TEMPLATE_CONTENT, _TINY_CONTENT = 1200, 400, 60
+
+_TITLE_SEPARATORS = re.compile(r"[-|_—–·:：]+|\s{2,}")
+_BARE_404_TITLE = re.compile(r"(error|http)?404(error|错误|页面|notfound|page)?|错误404")
+_LEAD_IN = re.compile(
+    r"^((很|非常)?抱歉|对不起|sorry|oops|哎呀|啊哦|error|http|404|错误|(温馨|系统)?提示(信息)?|出错了|该|此|当前)*"
+)
+_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "select", "textarea")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_HIDDEN_CLASSES = frozenset({"hide", "hidden", "d-none", "is-hidden"})
+_BLOCK_TAGS = (
+    *("p", "div", "span", "td", "th", "li", "dd", "dt", "h4", "h5", "h6", "strong", "b", "em", "font"),
+    *("center", "section", "article", "main", "label"),
+)
+
+_ERROR_SEGMENT = re.compile(
+    r"(error[-_]?)?404([-_]?(error|page|not[-_]?found))?|error(s|page|[-_]page)?|(page[-_]?)?not[-_]?found"
+    r"|no[-_]?page|page[-_]?not[-_]?exists?|not[-_]?exists?|errpage|err404"
+)
+_ERROR_QUERY = re.compile(
+    r"(^|&)(aspxerrorpath|errorpath|errpath)=|(^|&)(error|err|code|status)=404(&|$)", re.IGNORECASE
+)
+_INDEX_FILE = re.compile(r"(index|default|main|home)\.(s?html?|jsp|php|aspx?|do)", re.IGNORECASE)
+
+
+def _norm(text: str) -> str:
+    """Fold width and case and drop whitespace and punctuation, so phrases match however they are typeset."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return "".join(ch for ch in folded if unicodedata.category(ch)[0] not in "PZSC")
+
+
+_PHRASES: tuple[tuple[str, str], ...] = tuple(
+    sorted(((_norm(p), p) for p in SOFT_404_PHRASES), key=lambda pair: -len(pair[0]))
+)
+_MAX_KEY = max(len(key) for key, _ in _PHRASES)
+
+
+def _lead_phrase(text: str, max_extra: int) -> tuple[str, int] | None:
+    """Return (phrase, extra characters) when ``text`` opens with a phrase and holds little else."""
+    squeezed = "".join(text.split())
+    if len(squeezed) > 2 * (_MAX_KEY + max_extra) + 10:  # cheap bound before the per-character fold
+        return None
+    norm = _norm(squeezed)
+    rest = norm[_LEAD_IN.match(norm).end() :]  # type: ignore[union-attr]  # the pattern always matches
+    for key, phrase in _PHRASES:
+        for candidate in (norm, rest):
+            if candidate.startswith(key) and len(candidate) - len(key) <= max_extra:
+                return phrase, len(candidate) - len(key)
+    return None
+
+
+def _any_phrase(norm: str) -> str | None:
+    return next((phrase for key, phrase in _PHRASES if key in norm), None)
+
+
+def _is_hidden(el: lxml.html.HtmlElement) -> bool:
+    if el.get("hidden") is not None or _HIDDEN_STYLE.search(el.get("style") or ""):
+        return True
+    return bool(_HIDDEN_CLASSES.intersection((el.get("class") or "").lower().split()))
+
+
+def _parse(html: str) -> lxml.html.HtmlElement | None:
+    if not html or not html.strip():
+        return None
+    try:
+        root = lxml.etree.fromstring(html.encode("utf-8", "replace"), lxml.html.HTMLParser(encoding="utf-8"))
+    except (lxml.etree.LxmlError, ValueError):
+        return None
+    return root if isinstance(root, lxml.html.HtmlElement) else None
+
+
+def error_page_evidence(html: str) -> str | None:
+    """Explain why ``html`` is an error page ("title says '页面不存在'"), or return None for a real page.
+
+    A phrase counts where error pages put it: the title, a heading or a short block of its own, on a page
+    with little other text; or anywhere in a page that has almost no text at all. Script, style and hidden
+    elements are ignored, and a page with a lot of text outside links is never an error page.
+    """
+    root = _parse(html)
+    if root is None:
+        return None
+    for el in list(root.iter(*_DROP_TAGS)):
+        el.drop_tree()
+    for el in [el for el in root.iter() if isinstance(el, lxml.html.HtmlElement) and _is_hidden(el)]:
+        if el.tag not in ("html", "body"):  # pages that hide <body> until a script has run are still pages
+            el.drop_tree()
+    body = root.find("body")
+    if body is None:
+        body = root
+    # Text outside links (navigation, related items) is the page's own content.
+    raw = "".join("".join(body.xpath(".//text()[not(ancestor::a)]")).split())
+    if len(raw) >= 3 * _LONG_CONTENT or len(content := _norm(raw)) >= _LONG_CONTENT:
+        return None
+    title_el = root.find(".//title")
+    title = title_el.text_content() if title_el is not None else ""
+    places = [("title", segment, _TITLE_EXTRA) for segment in _TITLE_SEPARATORS.split(title)]
+    places += [("heading", el.text_content(), _TITLE_EXTRA) for el in body.iter("h1", "h2", "h3")]
+    places += [("short block", el.text_content(), _BLOCK_EXTRA) for el in body.iter(*_BLOCK_TAGS)]
+    for where, text, max_extra in places:
+        if where == "title" and _BARE_404_TITLE.fullmatch(_norm(text)):
+            return f"title is {text.strip()!r}"
+        found = _lead_phrase(text, max_extra)
+        if found is None:
+            continue
+        phrase, extra = found
+        exact = extra <= _EXACT_EXTRA and where != "short block"
+        if len(content) < (_LONG_CONTENT if exact else _TEMPLATE_CONTENT):
+            return f"{where} says {phrase!r}"
+    if len(content) <= _TINY_CONTENT and (phrase := _any_phrase(content)):
+        return f"nearly empty page says {phrase!r}"
+    return None
+
+
+def looks_like_error_page(html: str) -> bool:
+    """True when ``html`` is a page telling the visitor the content is missing (see error_page_evidence)."""
+    return error_page_evidence(html) is not None
+
+
+def is_error_url(url: str) -> bool:
+    """True for URLs of error pages: ``/404.html``, ``/error.jsp``, ``/notfound``, ``?aspxerrorpath=``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if _ERROR_QUERY.search(parts.query):
+        return True
+    segments = [unquote(s).lower() for s in parts.path.split("/") if s]
+    return any(_ERROR_SEGMENT.fullmatch(splitext(s)[0] if "." in s else s) for s in segments)
+
+
+def _site_key(url: str) -> tuple[str, str, str] | None:
+    """(host without www., port, path with a trailing index file cut) for homepage comparisons."""
+    try:
+        parts = urlsplit(url.strip())
+        host, port = (parts.hostname or "").rstrip("."), parts.port
+    except ValueError:
+        return None
+    if not host:
+        return None
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    path = parts.path or "/"
+    head, _, last = path.rpartition("/")
+    if _INDEX_FILE.fullmatch(last):
+        path = head + "/"
+    return host.removeprefix("www."), "" if port in (None, default) else str(port), path
+
+
+def _is_deep(url: str) -> bool:
+    """A link below the root: two or more path segments, or a file that is not an index page."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return False
+    segments = [s for s in path.split("/") if s]
+    if len(segments) >= 2:
+        return True
+    return len(segments) == 1 and "." in segments[0] and not _INDEX_FILE.fullmatch(segments[0])
+
+
+def redirected_to_homepage(link_url: str, final_url: str, homepage_url: str | None) -> bool:
+    """True when a deep link ended at the homepage or at the root of its own or the homepage's host.
+
+    Scheme, a ``www.`` prefix, default ports, the query and index files (``/index.html``) are ignored
+    when comparing, so ``http://x.gov.cn/a/b.html -> https://www.x.gov.cn/index.shtml`` counts.
+    """
+    if not _is_deep(link_url):
+        return False
+    final, link = _site_key(final_url), _site_key(link_url)
+    if final is None or link is None or final == link:
+        return False
+    targets = {(link[0], link[1], "/")}
+    if homepage_url and (home := _site_key(homepage_url)):
+        if home == link:
+            return False
+        targets |= {home, (home[0], home[1], "/")}
+    return final in targets

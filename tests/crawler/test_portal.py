@@ -1,0 +1,226 @@
+"""The portal spider end-to-end on 127.0.0.1: each broken kind found, each decoy left alone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_twisted
+from scrapy.utils.test import get_crawler
+from sqlalchemy import select
+
+from crawler.demo.server import SiteServer
+from crawler.spiders.portal import PortalSpider
+from models.finding import Finding
+from models.link import LinkCheck
+from models.run import CrawlRun
+from models.session import make_sessionmaker, open_database
+from tests.conftest import register_site, test_settings
+
+CODE = "4510990001"
+
+
+def crawl(db_url: str, code: str = CODE, **overrides: Any) -> Any:
+    crawler = get_crawler(PortalSpider, test_settings(db_url, **overrides))
+    pytest_twisted.blockon(crawler.crawl(code=code))
+    return crawler
+
+
+def load(db_url: str) -> dict[str, Any]:
+    engine = open_database(db_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            return {
+                "checks": {c.url: c for c in session.scalars(select(LinkCheck))},
+                "findings": list(session.scalars(select(Finding))),
+                "runs": list(session.scalars(select(CrawlRun))),
+            }
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory, site: SiteServer) -> Iterator[dict[str, Any]]:
+    """One crawl of the test site, shared by the tests of this module."""
+    site.reset()
+    db_url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.sqlite3'}"
+    open_database(db_url).dispose()
+    register_site(db_url, CODE, site.url("/index.html"))
+    crawler = crawl(db_url, GOVHEALTH_ALLOW_PRIVATE_TARGETS=False)
+    data = load(db_url)
+    data["stats"] = crawler.stats.get_stats()
+    data["site"] = site
+    data["db_url"] = db_url
+    yield data
+
+
+def check(result: dict[str, Any], path: str) -> LinkCheck:
+    url = path if path.startswith("http") else result["site"].url(path)
+    return result["checks"][url]
+
+
+@pytest.mark.parametrize(
+    ("path", "error"),
+    [
+        ("/missing.html", "http_error"),
+        ("/status/500", "http_error"),
+        ("/soft404.html", "soft_404"),
+        ("/to-error", "soft_404"),
+        ("/to-home/2017/10/art_123.html", "soft_404"),
+        ("/loop", "redirect_loop"),
+        ("/reset", "connection_reset"),
+        ("/attachment-error/plan.doc", "attachment_error_page"),
+        ("/images/missing.png", "http_error"),
+        ("/missing.js", "http_error"),
+        ("/gbk-missing.html", "http_error"),
+        ("/other/missing-under-base.html", "http_error"),
+        ("http://dns-failure.invalid/page.html", "dns"),
+    ],
+)
+def test_broken_kinds_are_found(result: dict[str, Any], path: str, error: str) -> None:
+    found = check(result, path)
+    assert (found.state, found.error) == ("broken", error)
+    assert found.attempts >= 2, "a broken target is confirmed by a re-check"
+
+
+@pytest.mark.parametrize(
+    ("path", "error"),
+    [("/gate/ruishu", "anti_bot_gate"), ("/gate/jsl", "anti_bot_gate"), ("/gate/waf", "anti_bot_gate")],
+)
+def test_anti_bot_gates_are_unverified_not_broken(result: dict[str, Any], path: str, error: str) -> None:
+    found = check(result, path)
+    assert (found.state, found.error) == ("unverified", error)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ratelimit/home/1",  # 429 with Retry-After, then 200
+        "/flaky/quick/2",  # 503 twice, then 200 within the backoff retries
+        "/flaky/slowheal/3",  # 503 until the confirmation re-check
+        "/head405/report.pdf",  # HEAD refused, GET fine
+        "/redirect-chain/0",  # 301 -> 302 -> 200
+        "/slow/2",  # slow but within DOWNLOAD_TIMEOUT
+        "/files/notice.pdf",
+        "/images/logo.gif",
+        "/style.css",
+        "/about.html",
+        "/other/x.html",  # resolved against <base href>
+    ],
+)
+def test_decoys_are_ok(result: dict[str, Any], path: str) -> None:
+    assert check(result, path).state == "ok"
+
+
+def test_no_decoy_becomes_a_broken_link_finding(result: dict[str, Any]) -> None:
+    broken = {f.url.removeprefix(result["site"].base) for f in result["findings"] if f.kind == "broken_link"}
+    decoys = {"/ratelimit/home/1", "/flaky/quick/2", "/flaky/slowheal/3", "/head405/report.pdf", "/slow/2"}
+    assert not broken & decoys
+    assert "/missing.html" in broken
+
+
+def test_ignored_schemes_are_not_targets(result: dict[str, Any]) -> None:
+    assert not [u for u in result["checks"] if u.split(":", 1)[0] not in ("http", "https")]
+    assert not [u for u in result["checks"] if u.endswith("#")]
+
+
+def test_chinese_paths_raw_and_encoded_are_one_target(result: dict[str, Any]) -> None:
+    chinese = [u for u in result["checks"] if "%E4%B8%AD%E6%96%87" in u]
+    assert len(chinese) == 1
+    assert result["checks"][chinese[0]].state == "ok"
+
+
+def test_gbk_page_is_decoded(result: dict[str, Any]) -> None:
+    assert check(result, "/gbk-missing.html").link_text == "GBK页面上的失效链接"
+
+
+def test_target_checked_once_with_every_source_kept(result: dict[str, Any]) -> None:
+    site = result["site"]
+    missing = check(result, "/missing.html")
+    assert missing.source_count == 2
+    assert set(missing.sources) == {site.url("/index.html"), site.url("/about.html")}
+    # one first check (a GET, as it was crawled as a page) and one confirmation re-check
+    assert site.hits[("GET", "/missing.html")] == 2
+
+
+def test_homepage_links_are_marked(result: dict[str, Any]) -> None:
+    assert check(result, "/missing.html").on_homepage
+    assert not check(result, "/gbk-missing.html").on_homepage
+
+
+def test_private_targets_are_not_fetched_when_disallowed(result: dict[str, Any]) -> None:
+    found = check(result, "http://10.255.255.1/intranet.html")
+    assert (found.state, found.error, found.attempts) == ("unverified", "private_address", 1)
+
+
+def test_external_links_are_checked_not_crawled(result: dict[str, Any]) -> None:
+    external = {u: c for u, c in result["checks"].items() if c.external}
+    states = {u.rsplit("/", 1)[-1]: c.state for u, c in external.items() if "127.0.0.1" in u}
+    assert states == {"ok.html": "ok", "gone.html": "broken"}
+
+
+def test_findings_carry_evidence(result: dict[str, Any]) -> None:
+    finding = next(f for f in result["findings"] if f.url.endswith("/missing.html"))
+    assert finding.kind == "broken_link"
+    assert finding.status == 404
+    assert finding.link_text == "一个不存在的页面"
+    assert finding.source_url == result["site"].url("/index.html")
+    assert finding.resource_type == "page"
+    assert finding.fingerprint
+
+
+def test_unverified_links_are_separate_findings(result: dict[str, Any]) -> None:
+    kinds = {f.url.rsplit("/", 1)[-1]: f.kind for f in result["findings"] if "/gate/" in f.url}
+    assert kinds == {"ruishu": "unverified_link", "jsl": "unverified_link", "waf": "unverified_link"}
+
+
+def test_run_is_recorded_complete_with_stats(result: dict[str, Any]) -> None:
+    (run,) = result["runs"]
+    assert run.status == "complete"
+    assert run.budget_hit is None
+    assert run.broken == sum(1 for c in result["checks"].values() if c.state == "broken")
+    assert run.pages >= 6
+    assert run.finished_at is not None
+
+
+@pytest_twisted.inlineCallbacks
+def test_page_budget_cuts_the_run_short(db_url: str, site: SiteServer) -> Any:
+    register_site(db_url, CODE, site.url("/index.html"))
+    crawler = get_crawler(PortalSpider, test_settings(db_url))
+    yield crawler.crawl(code=CODE, max_pages="2")
+    (run,) = load(db_url)["runs"]
+    assert (run.status, run.budget_hit, run.pages) == ("incomplete", "max_pages", 2)
+
+
+@pytest_twisted.inlineCallbacks
+def test_timeout_is_broken(db_url: str, site: SiteServer, tmp_path: Path) -> Any:
+    (tmp_path / "index.html").write_text(f'<a href="{site.url("/slow/3")}">慢</a>', encoding="utf-8")
+    with SiteServer(tmp_path) as home:
+        register_site(db_url, CODE, home.url("/index.html"))
+        crawler = get_crawler(PortalSpider, test_settings(db_url, DOWNLOAD_TIMEOUT=1, RETRY_TIMES=0))
+        yield crawler.crawl(code=CODE)
+    found = load(db_url)["checks"][site.url("/slow/3")]
+    assert (found.state, found.error) == ("broken", "timeout")
+
+
+@pytest_twisted.inlineCallbacks
+def test_unreachable_homepage_still_records_the_run(db_url: str) -> Any:
+    register_site(db_url, CODE, "http://127.0.0.1:9/index.html")
+    crawler = get_crawler(PortalSpider, test_settings(db_url))
+    yield crawler.crawl(code=CODE)
+    data = load(db_url)
+    (run,) = data["runs"]
+    assert run.finished_at is not None
+    assert [(f.kind, f.error) for f in data["findings"]] == [("site_unreachable", "connection_refused")]
+
+
+@pytest_twisted.inlineCallbacks
+def test_endless_page_is_cut_not_hung(db_url: str, site: SiteServer) -> Any:
+    register_site(db_url, CODE, site.url("/endless"))
+    crawler = get_crawler(PortalSpider, test_settings(db_url, GOVHEALTH_MAX_PAGE_BYTES=200_000))
+    yield crawler.crawl(code=CODE)
+    assert crawler.stats.get_value("govhealth/pages_truncated") == 1
+    (run,) = load(db_url)["runs"]
+    assert run.pages == 1
