@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from itertools import batched
+from itertools import islice
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import Spider, signals
@@ -199,6 +199,13 @@ class StorePipeline:
                 session.add(row)
             row.first_seen, row.last_seen = state.first_seen, state.last_seen
             row.runs_seen, row.resolved_at = state.runs_seen, state.resolved_at
+
+
+def batched(rows: Iterable[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
+    """Chunks of ``size`` rows (itertools.batched arrived only in Python 3.12)."""
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def _jsonable(stats: dict[str, Any]) -> dict[str, Any]:

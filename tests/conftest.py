@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scrapy.settings import Settings
 from sqlalchemy import create_engine, text
 
+import crawler.settings as project_settings
 from crawler.demo.server import SiteServer
 from models.repo import upsert_sites
 from models.session import make_sessionmaker, open_database
@@ -78,9 +78,7 @@ def register_site(db_url: str, code: str, url: str, name: str = "测试县人民
 
 def test_settings(db_url: str, **overrides: Any) -> dict[str, Any]:
     """Project settings made fast and local: no delays, short re-check wait, loopback-only DNS."""
-    settings = Settings()
-    settings.setmodule("crawler.settings")
-    values = settings.copy_to_dict()
+    values = {name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()}
     values.update(
         GOVHEALTH_DATABASE_URL=db_url,
         GOVHEALTH_ALLOW_PRIVATE_TARGETS=True,

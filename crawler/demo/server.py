@@ -162,6 +162,9 @@ class SiteServer(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up early (timeouts, truncated pages) is normal here: stay quiet."""
+
     def __enter__(self) -> SiteServer:
         self.thread.start()
         return self

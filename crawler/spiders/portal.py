@@ -6,6 +6,7 @@ GOVHEALTH_ALLOW_PRIVATE_TARGETS, GOVHEALTH_OBEY_ROBOTS, GOVHEALTH_RECHECK_*, GOV
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
@@ -14,8 +15,18 @@ from urllib.parse import urlsplit
 import tldextract
 from protego import Protego
 from scrapy import Request, Spider, signals
-from scrapy.exceptions import DontCloseSpider, IgnoreRequest, StopDownload
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DontCloseSpider,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+    StopDownload,
+)
 from scrapy.http import Response, TextResponse
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.error import (
     ConnectError,
@@ -52,6 +63,9 @@ if TYPE_CHECKING:
 
 RECHECK_SLOT = "govhealth-recheck"
 CHECK_BODY_BYTES = 64 * 1024  # enough to recognise an error page or an anti-bot gate
+# Error answers reach the callbacks; redirects (3xx) are still followed by RedirectMiddleware,
+# which handle_httpstatus_all would switch off.
+ERROR_STATUSES = [*range(400, 600)]
 PAGE_TYPES = frozenset({ResourceType.PAGE, ResourceType.FRAME})
 
 # A suffix list that ships with tldextract: an inspection host must not fetch one from the internet.
@@ -71,7 +85,6 @@ class PortalConfig:
     recheck_delay: float
     sources_cap: int
     max_page_bytes: int
-    contact_url: str
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> PortalConfig:
@@ -85,7 +98,6 @@ class PortalConfig:
             recheck_delay=settings.getfloat("GOVHEALTH_RECHECK_DELAY", 30),
             sources_cap=settings.getint("GOVHEALTH_SOURCES_CAP", 20),
             max_page_bytes=settings.getint("GOVHEALTH_MAX_PAGE_BYTES", 4 * 1024 * 1024),
-            contact_url=settings.get("GOVHEALTH_CONTACT_URL", ""),
         )
         for name, value in (
             ("GOVHEALTH_MAX_PAGES", config.max_pages),
@@ -101,25 +113,33 @@ class PortalConfig:
 
 
 def transport_error(failure: Failure) -> str:
-    """The export error code of a failed download."""
+    """The export error code of a failed download (Scrapy's own exceptions or the Twisted ones they wrap)."""
     exc = failure.value
-    if isinstance(exc, DNSLookupError):
-        return "dns"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection_refused"
-    if isinstance(exc, TimeoutError | TCPTimedOutError):
-        return "timeout"
     if isinstance(exc, IgnoreRequest) and "redirect" in str(exc):
         chain = failure.request.meta.get("redirect_urls", [])  # type: ignore[attr-defined]
         return "redirect_loop" if len(set(chain)) < len(chain) else "too_many_redirects"
-    text = repr(exc).lower()
-    if "ssl" in text or "tls" in text or "certificate" in text:
+    causes = [exc, exc.__cause__]
+    text = " ".join(repr(c) for c in causes).lower()
+    for error, types in _TRANSPORT_ERRORS:
+        if any(isinstance(c, types) for c in causes):
+            if error == "connection_reset" and ("ssl" in text or "tls" in text or "certificate" in text):
+                return "ssl"
+            return error
+    if "ssl" in text or "certificate" in text:
         return "ssl"
-    if isinstance(exc, ResponseFailed | ResponseNeverReceived | ConnectionLost | ConnectionDone):
-        return "connection_reset"
-    if isinstance(exc, ConnectError):
-        return "connection_refused"
     return "other"
+
+
+_TRANSPORT_ERRORS: tuple[tuple[str, tuple[type[BaseException], ...]], ...] = (
+    ("dns", (CannotResolveHostError, DNSLookupError)),
+    ("connection_refused", (DownloadConnectionRefusedError, ConnectionRefusedError)),
+    ("timeout", (DownloadTimeoutError, TimeoutError, TCPTimedOutError)),
+    (
+        "connection_reset",
+        (DownloadFailedError, ResponseDataLossError, ResponseFailed, ResponseNeverReceived, ConnectionLost, ConnectionDone),
+    ),
+    ("connection_refused", (ConnectError,)),
+)
 
 
 class PortalSpider(Spider):
@@ -149,6 +169,9 @@ class PortalSpider(Spider):
             },
         )
         settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
+        if settings.getpriority("USER_AGENT") <= SETTINGS_PRIORITIES["project"]:  # -s USER_AGENT=... wins
+            contact = settings.get("GOVHEALTH_CONTACT_URL", "")
+            settings.set("USER_AGENT", f"govhealth/0.1 (+{contact}; government website health inspection)", "spider")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -172,13 +195,13 @@ class PortalSpider(Spider):
                 self.site: SiteInfo = get_site(session, self.code)
         finally:
             engine.dispose()
-        self.user_agent = f"govhealth/0.1 (+{config.contact_url}; government website health inspection)"
         self.homepage = normalize_url(self.site.url)
         self.ledger = LinkLedger(self.homepage, config.sources_cap)
         self.own_netlocs = {urlsplit(self.homepage).netloc}
         self.own_domains = {_registered_domain(self.homepage), *(d.lower() for d in self.site.domains)} - {""}
         self.pages_scheduled = 0
         self.parsed: set[str] = set()
+        self.parsed_bodies: set[bytes] = set()
         self.budget_hit: str | None = None
         self.recheck_state = "none"  # none -> waiting -> sent
         self.robots: Protego | None = None
@@ -214,13 +237,13 @@ class PortalSpider(Spider):
             errback=self.robots_failed,
             dont_filter=True,
             priority=100,
-            meta={"handle_httpstatus_all": True, "dont_retry": True, "govhealth_check": True},
+            meta={"handle_httpstatus_list": ERROR_STATUSES, "dont_retry": True, "govhealth_check": True},
         )
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
         if response.status == 200 and isinstance(response, TextResponse):
             self.robots = Protego.parse(response.text)
-            delay = self.robots.crawl_delay(self.user_agent) or self.robots.crawl_delay("*")
+            delay = self.robots.crawl_delay(self.agent) or self.robots.crawl_delay("*")
             if delay:
                 self._apply_crawl_delay(float(delay))
         yield from self.request_homepage()
@@ -230,7 +253,6 @@ class PortalSpider(Spider):
 
     def _apply_crawl_delay(self, delay: float) -> None:
         """robots.txt Crawl-delay raises the site's download delay (never lowers it)."""
-        self.download_delay = max(delay, getattr(self, "download_delay", 0.0))
         assert self.crawler.engine is not None
         for key, slot in self.crawler.engine.downloader.slots.items():
             if key != RECHECK_SLOT:
@@ -239,6 +261,10 @@ class PortalSpider(Spider):
             if hasattr(ext, "mindelay"):  # AutoThrottle must not go below Crawl-delay
                 ext.mindelay = max(ext.mindelay, delay)
         self.logger.info("%s: robots.txt Crawl-delay %.1fs honoured", self.code, delay)
+
+    @property
+    def agent(self) -> str:
+        return str(self.crawler.settings.get("USER_AGENT"))
 
     def request_homepage(self) -> Iterator[Request]:
         self.ledger.add(self.homepage, source_url=None, text=None, resource_type=ResourceType.PAGE, internal=True)
@@ -254,11 +280,11 @@ class PortalSpider(Spider):
             errback=self.on_error,
             dont_filter=True,
             priority=-depth,
-            meta={"handle_httpstatus_all": True, "govhealth_target": url, "govhealth_depth": depth},
+            meta={"handle_httpstatus_list": ERROR_STATUSES, "govhealth_target": url, "govhealth_depth": depth},
         )
 
     def check_request(self, url: str, method: str = "HEAD", *, recheck: bool = False, depth: int = 0) -> Request:
-        meta: dict[str, Any] = {"handle_httpstatus_all": True, "govhealth_target": url, "govhealth_check": True}
+        meta: dict[str, Any] = {"handle_httpstatus_list": ERROR_STATUSES, "govhealth_target": url, "govhealth_check": True}
         if recheck:
             meta.update(govhealth_recheck=True, download_slot=RECHECK_SLOT)
         return Request(
@@ -289,7 +315,7 @@ class PortalSpider(Spider):
             self.record(url, Verdict(LinkState.UNVERIFIED, "private_address", f"{host} is a private address; not fetched"))
             return
         if internal and self.robots is not None and self.config.obey_robots:
-            if not self.robots.can_fetch(url, self.user_agent):
+            if not self.robots.can_fetch(url, self.agent):
                 self.record(url, Verdict(LinkState.UNVERIFIED, "robots_disallowed", "robots.txt disallows it"))
                 return
         crawlable = internal and link.resource_type in PAGE_TYPES and not is_attachment_url(url)
@@ -312,9 +338,11 @@ class PortalSpider(Spider):
         if verdict.state is not LinkState.OK or not isinstance(response, TextResponse):
             return
         final = normalize_url(response.url)
-        if not self.is_internal(final) or final in self.parsed:
-            return  # redirected off-site, or a page reached before under another URL
+        digest = hashlib.sha1(response.body, usedforsecurity=False).digest()
+        if not self.is_internal(final) or final in self.parsed or digest in self.parsed_bodies:
+            return  # redirected off-site, or a page reached before under another URL (/ and /index.html)
         self.parsed.add(final)
+        self.parsed_bodies.add(digest)
         self.crawler.stats.inc_value("govhealth/pages")  # type: ignore[union-attr]
         yield PageItem(url=final, depth=depth, status=response.status, title=response.css("title::text").get())
         for link in extract_links(response.text, response.url):

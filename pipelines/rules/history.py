@@ -67,8 +67,11 @@ def advance_history(
     seen_set = set(seen)  # a fingerprint listed twice is still one sighting
     for fp in seen_set:
         old = previous.get(fp)
-        out[fp] = (FindingHistory(fp, run_time, run_time, 1) if old is None
-                   else replace(old, last_seen=run_time, runs_seen=old.runs_seen + 1, resolved_at=None))
+        out[fp] = (
+            FindingHistory(fp, run_time, run_time, 1)
+            if old is None
+            else replace(old, last_seen=run_time, runs_seen=old.runs_seen + 1, resolved_at=None)
+        )
     if run_complete:
         for fp, history in previous.items():
             if fp not in seen_set and history.resolved_at is None:
@@ -79,5 +82,6 @@ def advance_history(
 def diff_runs(old: Collection[str], new: Collection[str]) -> RunDiff:
     """Compare the fingerprints of two runs (for ``scrapy diff``: the last two complete runs)."""
     old_set, new_set = set(old), set(new)
-    return RunDiff(tuple(sorted(new_set - old_set)), tuple(sorted(new_set & old_set)),
-                   tuple(sorted(old_set - new_set)))
+    return RunDiff(
+        tuple(sorted(new_set - old_set)), tuple(sorted(new_set & old_set)), tuple(sorted(old_set - new_set))
+    )

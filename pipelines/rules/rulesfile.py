@@ -9,7 +9,9 @@ import math
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
@@ -28,12 +30,34 @@ KIND_NEEDS: dict[str, str] = {
     FindingKind.STALE_COLUMN: "columns",
 }
 _TOP_KEYS = frozenset(
-    {"profile", "categories", "keywords", "placeholders", "single_page", "groups", "rule", "blacklist",
-     "early_warning"}
+    {
+        "profile",
+        "categories",
+        "keywords",
+        "placeholders",
+        "single_page",
+        "groups",
+        "rule",
+        "blacklist",
+        "early_warning",
+    }
 )
 _RULE_KEYS = frozenset(
-    {"id", "zh", "measures", "counts", "ratio", "threshold", "veto", "points", "points_each", "cap", "group",
-     "unless_veto", "needs"}
+    {
+        "id",
+        "zh",
+        "measures",
+        "counts",
+        "ratio",
+        "threshold",
+        "veto",
+        "points",
+        "points_each",
+        "cap",
+        "group",
+        "unless_veto",
+        "needs",
+    }
 )
 _FILTER_KEYS = frozenset({"kind", "resource_type", "column_category", "on_homepage", "top_level"})
 _HEADER = re.compile(r"^\s*\[\[?([^\[\]]+)\]\]?\s*(?:#.*)?$")
@@ -162,157 +186,178 @@ def load_rules(path: str | os.PathLike[str] | None = None) -> RuleSet:
     return _Parser(name, text, bundled=path is None).ruleset(data)
 
 
+@dataclass(frozen=True)
+class _At:
+    """Where a value lives: the key as messages name it, and what finds its line in the text."""
+
+    label: str
+    table: str | None = None
+    key: str | None = None  # the key whose line is reported; None (or not found): the table's header
+    index: int = 0  # which [[table]] of an array of tables
+
+
+def _at(table: str, key: str) -> _At:
+    return _At(f"{table}.{key}", table, key)
+
+
 class _Parser:
     """Validates parsed TOML, naming the file, key and line of the first problem."""
 
     def __init__(self, name: str, text: str, *, bundled: bool) -> None:
         self.name, self.lines, self.bundled = name, text.splitlines(), bundled
 
-    def fail(self, msg: str, table: str | None, key: str | None, *, index: int = 0, label: str = "") -> NoReturn:
-        line = self.line_of(table, key, index)
-        label = label or ".".join(p for p in (table, key) if p)
-        raise RulesError(f"{self.name}, line {line}: {label}: {msg}", path=self.name, line=line, key=label)
+    def fail(self, msg: str, at: _At) -> NoReturn:
+        line = self.line_of(at)
+        raise RulesError(
+            f"{self.name}, line {line}: {at.label}: {msg}", path=self.name, line=line, key=at.label
+        )
 
-    def line_of(self, table: str | None, key: str | None, index: int = 0) -> int:
-        """1-based line of ``key`` in the index-th ``[table]``/``[[table]]`` (its header if key is absent)."""
-        start: int | None = 0 if table is None else None
+    def line_of(self, at: _At) -> int:
+        """1-based line of ``at.key`` in the ``at.index``-th ``[table]``/``[[table]]``, else its header."""
+        start: int | None = 0 if at.table is None else None
         seen = -1
-        key_re = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*[=.]") if key else None
+        key_re = re.compile(rf"^\s*[\"']?{re.escape(at.key)}[\"']?\s*[=.]") if at.key else None
         for n, text in enumerate(self.lines):
-            header = _HEADER.match(text)
-            if header:
+            if header := _HEADER.match(text):
                 if start is not None:
                     break
-                if re.sub(r"[\s\"']", "", header.group(1)) == table:
+                if _header_name(header) == at.table:
                     seen += 1
-                    if seen == index:
-                        start = n
+                    start = n if seen == at.index else None
                 continue
             if start is not None and key_re and key_re.match(text):
                 return n + 1
-        if table is None and key:  # an unknown top-level key may be a table: [key] or [key.sub]
+        if at.table is None and at.key:  # an unknown top-level key may be a table: [key] or [key.sub]
             for n, text in enumerate(self.lines):
-                header = _HEADER.match(text)
-                if header and re.sub(r"[\s\"']", "", header.group(1)).split(".")[0] == key:
+                if (header := _HEADER.match(text)) and _header_name(header).split(".")[0] == at.key:
                     return n + 1
         return (start or 0) + 1
 
     # -- typed getters ----------------------------------------------------------------------------
-    def number(self, value: Any, table: str | None, key: str, *, label: str = "", index: int = 0,
-               integer: bool = False, at_most: float | None = None) -> float:
+    def number(self, value: Any, at: _At, *, integer: bool = False, at_most: float | None = None) -> float:
         kind = "a whole number" if integer else "a number"
-        if isinstance(value, bool) or not isinstance(value, int | float) or (integer and isinstance(value, float)):
-            self.fail(f"must be {kind}, got {value!r}", table, key, index=index, label=label)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or (integer and isinstance(value, float))
+        ):
+            self.fail(f"must be {kind}, got {value!r}", at)
         if not math.isfinite(value) or value < 0:
-            self.fail(f"must be {kind} >= 0, got {value!r}", table, key, index=index, label=label)
+            self.fail(f"must be {kind} >= 0, got {value!r}", at)
         if at_most is not None and value > at_most:
-            self.fail(f"must be at most {at_most:g}, got {value!r}", table, key, index=index, label=label)
+            self.fail(f"must be at most {at_most:g}, got {value!r}", at)
         return float(value)
 
-    def boolean(self, value: Any, table: str | None, key: str, *, label: str = "", index: int = 0) -> bool:
+    def boolean(self, value: Any, at: _At) -> bool:
         if not isinstance(value, bool):
-            self.fail(f"must be true or false, got {value!r}", table, key, index=index, label=label)
+            self.fail(f"must be true or false, got {value!r}", at)
         return value
 
-    def string(self, value: Any, table: str | None, key: str, *, label: str = "", index: int = 0) -> str:
+    def string(self, value: Any, at: _At) -> str:
         if not isinstance(value, str) or not value.strip():
-            self.fail(f"must be a non-empty string, got {value!r}", table, key, index=index, label=label)
+            self.fail(f"must be a non-empty string, got {value!r}", at)
         return value
 
-    def strings(self, value: Any, table: str | None, key: str, *, label: str = "", index: int = 0,
-                allowed: frozenset[str] | None = None) -> tuple[str, ...]:
+    def strings(self, value: Any, at: _At, allowed: frozenset[str] | None = None) -> tuple[str, ...]:
+        """A string or a non-empty list of strings, each in ``allowed`` if given."""
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not items:
-            self.fail(f"must be a string or a non-empty list of strings, got {value!r}", table, key,
-                      index=index, label=label)
-        out = tuple(self.string(v, table, key, index=index, label=label) for v in items)
-        bad = sorted(set(out) - allowed) if allowed is not None else []
-        if bad:
-            self.fail(f"unknown value(s) {', '.join(bad)}; expected one of {', '.join(sorted(allowed or ()))}",
-                      table, key, index=index, label=label)
+            self.fail(f"must be a string or a non-empty list of strings, got {value!r}", at)
+        out = tuple(self.string(v, at) for v in items)
+        if allowed is not None and (bad := sorted(set(out) - allowed)):
+            self.fail(f"unknown value(s) {', '.join(bad)}; expected one of {', '.join(sorted(allowed))}", at)
         return out
 
     def table(self, data: dict[str, Any], key: str, *, required: bool = False) -> dict[str, Any] | None:
         value = data.get(key)
         if value is None and required:
-            self.fail("missing table", None, None, label=f"[{key}]")
+            self.fail("missing table", _At(f"[{key}]"))
         if value is not None and not isinstance(value, dict):
-            self.fail(f"must be a table, got {value!r}", None, key, label=key)
+            self.fail(f"must be a table, got {value!r}", _At(key, None, key))
         return value
 
-    def keys(self, table_data: dict[str, Any], allowed: frozenset[str], table: str | None, *,
-             index: int = 0, prefix: str = "", line_key: str | None = None) -> None:
-        for key in table_data:
+    def keys(self, data: dict[str, Any], allowed: frozenset[str], at: Callable[[str], _At]) -> None:
+        for key in data:
             if key not in allowed:
-                self.fail(f"unknown key; expected one of {', '.join(sorted(allowed))}", table, line_key or key,
-                          index=index, label=f"{prefix}{key}")
+                self.fail(f"unknown key; expected one of {', '.join(sorted(allowed))}", at(key))
+
+    def require(self, data: dict[str, Any], keys: tuple[str, ...], at: Callable[[str], _At]) -> None:
+        for key in keys:
+            if key not in data:
+                self.fail("missing key", replace(at(key), key=None))
 
     # -- sections ---------------------------------------------------------------------------------
     def ruleset(self, data: dict[str, Any]) -> RuleSet:
-        self.keys(data, _TOP_KEYS, None)
+        self.keys(data, _TOP_KEYS, lambda k: _At(k, None, k))
         prof = self.table(data, "profile", required=True) or {}
-        self.keys(prof, frozenset({"name", "base", "fail_below", "veto_means_fail"}), "profile", prefix="profile.")
-        for key in ("name", "base", "fail_below"):
-            if key not in prof:
-                self.fail("missing key", "profile", None, label=f"profile.{key}")
+        self.keys(
+            prof, frozenset({"name", "base", "fail_below", "veto_means_fail"}), lambda k: _at("profile", k)
+        )
+        self.require(prof, ("name", "base", "fail_below"), lambda k: _at("profile", k))
         profile = Profile(
-            name=self.string(prof["name"], "profile", "name"),
-            base=self.number(prof["base"], "profile", "base"),
-            fail_below=self.number(prof["fail_below"], "profile", "fail_below"),
-            veto_means_fail=self.boolean(prof.get("veto_means_fail", True), "profile", "veto_means_fail"),
+            name=self.string(prof["name"], _at("profile", "name")),
+            base=self.number(prof["base"], _at("profile", "base")),
+            fail_below=self.number(prof["fail_below"], _at("profile", "fail_below")),
+            veto_means_fail=self.boolean(
+                prof.get("veto_means_fail", True), _at("profile", "veto_means_fail")
+            ),
         )
         categories = frozenset(c.value for c in ColumnCategory)
         cats = self.table(data, "categories", required=True) or {}
-        self.keys(cats, categories, "categories", prefix="categories.")
-        periods = {k: int(self.number(v, "categories", k, integer=True)) for k, v in cats.items()}
-        texts = self.text_tables(data, categories)
-        group_caps = self.groups(data)
-        rules = self.rules(data, group_caps)
+        self.keys(cats, categories, lambda k: _at("categories", k))
+        periods = {k: int(self.number(v, _at("categories", k), integer=True)) for k, v in cats.items()}
         black = self.table(data, "blacklist") or {}
-        self.keys(black, frozenset({"any_veto", "health_deduction_over"}), "blacklist", prefix="blacklist.")
-        blacklist = Blacklist(
-            any_veto=self.boolean(black.get("any_veto", False), "blacklist", "any_veto"),
-            health_deduction_over=None if "health_deduction_over" not in black
-            else self.number(black["health_deduction_over"], "blacklist", "health_deduction_over"),
-        )
+        self.keys(black, frozenset({"any_veto", "health_deduction_over"}), lambda k: _at("blacklist", k))
+        over = black.get("health_deduction_over")
         warn = self.table(data, "early_warning") or {}
-        ew_keys = {"homepage_unreachable_ratio": False, "homepage_days_without_update": True,
-                   "stale_columns": True, "blank_columns": True}
-        self.keys(warn, frozenset(ew_keys), "early_warning", prefix="early_warning.")
-        lines = {k: self.number(v, "early_warning", k, integer=ew_keys[k],
-                                at_most=None if ew_keys[k] else 1.0) for k, v in warn.items()}
-
-        def count_line(key: str) -> int | None:
-            return int(lines[key]) if key in lines else None
-
-        early = EarlyWarningLines(
-            homepage_unreachable_ratio=lines.get("homepage_unreachable_ratio"),
-            homepage_days_without_update=count_line("homepage_days_without_update"),
-            stale_columns=count_line("stale_columns"),
-            blank_columns=count_line("blank_columns"),
+        self.keys(
+            warn, frozenset(f.name for f in fields(EarlyWarningLines)), lambda k: _at("early_warning", k)
         )
-        return RuleSet(source=self.name, profile=profile, periods=periods, rules=rules, group_caps=group_caps,
-                       blacklist=blacklist, early_warning=early, **texts)
+        ratio_key = (
+            "homepage_unreachable_ratio"  # a share of probes; the other lines are counts of days/columns
+        )
+        early: dict[str, Any] = {
+            k: self.number(v, _at("early_warning", k), at_most=1.0)
+            if k == ratio_key
+            else int(self.number(v, _at("early_warning", k), integer=True))
+            for k, v in warn.items()
+        }
+        group_caps = self.groups(data)
+        return RuleSet(
+            source=self.name,
+            profile=profile,
+            periods=periods,
+            rules=self.rules(data, group_caps),
+            group_caps=group_caps,
+            blacklist=Blacklist(
+                any_veto=self.boolean(black.get("any_veto", False), _at("blacklist", "any_veto")),
+                health_deduction_over=None
+                if over is None
+                else self.number(over, _at("blacklist", "health_deduction_over")),
+            ),
+            early_warning=EarlyWarningLines(**early),
+            **self.word_lists(data, categories),
+        )
 
-    def text_tables(self, data: dict[str, Any], categories: frozenset[str]) -> dict[str, Any]:
+    def word_lists(self, data: dict[str, Any], categories: frozenset[str]) -> dict[str, Any]:
         """[keywords], [placeholders] and [single_page]; a file without one gets the bundled one."""
-        missing = [k for k in ("keywords", "placeholders", "single_page") if k not in data]
-        default = load_rules() if missing and not self.bundled else None
         out: dict[str, Any] = {}
         if (kw := self.table(data, "keywords")) is not None:
-            self.keys(kw, categories, "keywords", prefix="keywords.")
-            out["keywords"] = {k: self.strings(v, "keywords", k) for k, v in kw.items()}
-        for table, key, attr in (("placeholders", "texts", "placeholders"), ("single_page", "names", "single_page_names")):
+            self.keys(kw, categories, lambda k: _at("keywords", k))
+            out["keywords"] = {k: self.strings(v, _at("keywords", k)) for k, v in kw.items()}
+        for table, key, attr in (
+            ("placeholders", "texts", "placeholders"),
+            ("single_page", "names", "single_page_names"),
+        ):
             if (section := self.table(data, table)) is not None:
-                self.keys(section, frozenset({key}), table, prefix=f"{table}.")
-                if key not in section:
-                    self.fail("missing key", table, None, label=f"{table}.{key}")
-                out[attr] = self.strings(section[key], table, key)
-        for table, attr in (("keywords", "keywords"), ("placeholders", "placeholders"), ("single_page", "single_page_names")):
-            if attr not in out:
-                if default is None:
-                    self.fail("missing table", None, None, label=f"[{table}]")
-                out[attr] = getattr(default, attr)
+                self.keys(section, frozenset({key}), partial(_at, table))
+                self.require(section, (key,), partial(_at, table))
+                out[attr] = self.strings(section[key], _at(table, key))
+        if missing := [a for a in ("keywords", "placeholders", "single_page_names") if a not in out]:
+            if self.bundled:
+                self.fail("missing table", _At(f"[{missing[0]}]"))
+            default = load_rules()
+            out.update({a: getattr(default, a) for a in missing})
         return out
 
     def groups(self, data: dict[str, Any]) -> dict[str, float]:
@@ -320,109 +365,97 @@ class _Parser:
         for name, group in (self.table(data, "groups") or {}).items():
             table = f"groups.{name}"
             if not isinstance(group, dict):
-                self.fail(f"must be a table such as [groups.{name}] with cap = N, got {group!r}", "groups", name,
-                          label=table)
-            self.keys(group, frozenset({"cap"}), table, prefix=f"{table}.")
-            if "cap" not in group:
-                self.fail("missing key", table, None, label=f"{table}.cap")
-            caps[name] = self.number(group["cap"], table, "cap")
+                self.fail(
+                    f"must be a table [{table}] with cap = N, got {group!r}", _At(table, "groups", name)
+                )
+            self.keys(group, frozenset({"cap"}), partial(_at, table))
+            self.require(group, ("cap",), partial(_at, table))
+            caps[name] = self.number(group["cap"], _at(table, "cap"))
         return caps
 
     def rules(self, data: dict[str, Any], group_caps: dict[str, float]) -> tuple[Rule, ...]:
         raw = data.get("rule")
         if not isinstance(raw, list) or not raw or not all(isinstance(r, dict) for r in raw):
-            self.fail("needs at least one [[rule]] table", None, "rule", label="[[rule]]")
+            self.fail("needs at least one [[rule]] table", _At("[[rule]]", None, "rule"))
         rules: list[Rule] = []
         for i, r in enumerate(raw):
-            rules.append(self.rule(r, i, group_caps, seen={x.id: x for x in rules}))
-        ids = {r.id: r for r in rules}
+            rules.append(self.rule(r, i, group_caps, {x.id for x in rules}))
+        vetoing = {r.id for r in rules if r.veto}
         for i, rule in enumerate(rules):
-            for other in rule.unless_veto:
-                if other not in ids or not ids[other].veto:
-                    self.fail(f"{other!r} is not the id of a veto rule", "rule", "unless_veto", index=i,
-                              label=f'rule "{rule.id}".unless_veto')
+            if bad := [x for x in rule.unless_veto if x not in vetoing]:
+                self.fail(
+                    f"{bad[0]!r} is not the id of a veto rule",
+                    _At(f'rule "{rule.id}".unless_veto', "rule", "unless_veto", i),
+                )
         return tuple(rules)
 
-    def rule(self, r: dict[str, Any], i: int, group_caps: dict[str, float], seen: dict[str, Rule]) -> Rule:
-        if "id" not in r:
-            self.fail("missing key", "rule", None, index=i, label=f"rule #{i + 1}.id")
-        rid = self.string(r["id"], "rule", "id", index=i, label=f"rule #{i + 1}.id")
+    def rule(self, r: dict[str, Any], i: int, group_caps: dict[str, float], seen: set[str]) -> Rule:
+        def at(key: str, line_key: str | None = None) -> _At:
+            return _At(f'rule "{rid}".{key}', "rule", line_key or key, i)
+
+        rid = f"#{i + 1}"  # until the id is known
+        self.require(r, ("id",), lambda k: _At(f"rule {rid}.{k}", "rule", k, i))
+        rid = self.string(r["id"], _At(f"rule {rid}.id", "rule", "id", i))
         if not re.fullmatch(r"[a-z][a-z0-9_]*", rid):
-            self.fail(f"must be snake_case, got {rid!r}", "rule", "id", index=i, label=f"rule #{i + 1}.id")
+            self.fail(f"must be snake_case, got {rid!r}", _At(f"rule #{i + 1}.id", "rule", "id", i))
         if rid in seen:
-            self.fail("duplicate rule id", "rule", "id", index=i, label=f'rule "{rid}".id')
-
-        def lab(key: str) -> dict[str, Any]:
-            return {"index": i, "label": f'rule "{rid}".{key}'}
-
-        self.keys(r, _RULE_KEYS, "rule", index=i, prefix=f'rule "{rid}".')
-        if "zh" not in r:
-            self.fail("missing key", "rule", None, **lab("zh"))
+            self.fail("duplicate rule id", at("id"))
+        self.keys(r, _RULE_KEYS, at)
+        self.require(r, ("zh",), at)
         counts_raw = r.get("counts", [])
         counts_list = [counts_raw] if isinstance(counts_raw, dict) else counts_raw
         if not isinstance(counts_list, list) or not all(isinstance(c, dict) for c in counts_list):
-            self.fail(f"must be a table or a list of tables, got {counts_raw!r}", "rule", "counts", **lab("counts"))
-        counts = tuple(self.filter(c, i, rid) for c in counts_list)
-        ratio = None
-        if "ratio" in r:
-            ratio = self.string(r["ratio"], "rule", "ratio", **lab("ratio"))
-            if ratio != "probes":
-                self.fail(f'must be "probes", got {ratio!r}', "rule", "ratio", **lab("ratio"))
+            self.fail(f"must be a table or a list of tables, got {counts_raw!r}", at("counts"))
+        counts = tuple(self.filter(c, lambda k: at(f"counts.{k}", "counts")) for c in counts_list)
+        ratio = self.string(r["ratio"], at("ratio")) if "ratio" in r else None
+        if ratio not in (None, "probes"):
+            self.fail(f'must be "probes", got {ratio!r}', at("ratio"))
         if not counts and ratio is None:
-            self.fail('says nothing to count: add counts = { kind = "..." } or ratio = "probes"', "rule", "id",
-                      **lab("counts"))
+            self.fail(
+                'says nothing to count: add counts = { kind = "..." } or ratio = "probes"', at("counts", "id")
+            )
         if ratio and "threshold" not in r:
-            self.fail("missing key (a ratio rule needs its line)", "rule", "ratio", **lab("threshold"))
+            self.fail("missing key (a ratio rule needs its line)", at("threshold", "ratio"))
         if ratio and r.get("points_each"):
-            self.fail("a ratio rule has nothing to count per item; use points", "rule", "points_each",
-                      **lab("points_each"))
-        group = None
-        if "group" in r:
-            group = self.string(r["group"], "rule", "group", **lab("group"))
-            if group not in group_caps:
-                self.fail(f"group {group!r} is not defined: add [groups.{group}] with cap = N", "rule", "group",
-                          **lab("group"))
-        needs = (self.strings(r["needs"], "rule", "needs", allowed=MEASUREMENTS, **lab("needs")) if "needs" in r
-                 else tuple(sorted({KIND_NEEDS[k] for c in counts for k in c.kinds})))
+            self.fail("a ratio rule has nothing to count per item; use points", at("points_each"))
+        group = self.string(r["group"], at("group")) if "group" in r else None
+        if group is not None and group not in group_caps:
+            self.fail(f"group {group!r} is not defined: add [groups.{group}] with cap = N", at("group"))
 
-        def num(key: str, default: float, **kw: Any) -> float:
-            return self.number(r[key], "rule", key, **lab(key), **kw) if key in r else default
+        def num(key: str, default: float, at_most: float | None = None) -> float:
+            return self.number(r[key], at(key), at_most=at_most) if key in r else default
 
         return Rule(
             id=rid,
-            zh=self.string(r["zh"], "rule", "zh", **lab("zh")),
-            measures=self.string(r["measures"], "rule", "measures", **lab("measures")) if "measures" in r else "",
+            zh=self.string(r["zh"], at("zh")),
+            measures=self.string(r["measures"], at("measures")) if "measures" in r else "",
             counts=counts,
             ratio=ratio,
-            threshold=num("threshold", 1.0, at_most=1.0 if ratio else None),
-            veto=self.boolean(r.get("veto", False), "rule", "veto", **lab("veto")),
+            threshold=num("threshold", 1.0, 1.0 if ratio else None),
+            veto=self.boolean(r.get("veto", False), at("veto")),
             points=num("points", 0.0),
             points_each=num("points_each", 0.0),
-            cap=num("cap", 0.0) if "cap" in r else None,
+            cap=self.number(r["cap"], at("cap")) if "cap" in r else None,
             group=group,
-            unless_veto=self.strings(r["unless_veto"], "rule", "unless_veto", **lab("unless_veto"))
-            if "unless_veto" in r else (),
-            needs=needs,
+            unless_veto=self.strings(r["unless_veto"], at("unless_veto")) if "unless_veto" in r else (),
+            needs=self.strings(r["needs"], at("needs"), MEASUREMENTS)
+            if "needs" in r
+            else tuple(sorted({KIND_NEEDS[k] for c in counts for k in c.kinds})),
         )
 
-    def filter(self, c: dict[str, Any], i: int, rid: str) -> FindingFilter:
-        self.keys(c, _FILTER_KEYS, "rule", index=i, prefix=f'rule "{rid}".counts.', line_key="counts")
-        if "kind" not in c:
-            self.fail("missing key", "rule", "counts", index=i, label=f'rule "{rid}".counts.kind')
-        if {FindingKind.UNVERIFIED_LINK, FindingKind.UNVERIFIED_COLUMN} & set(c["kind"] if isinstance(c["kind"], list)
-                                                                          else [c["kind"]]):
-            self.fail("unverified findings never count", "rule", "counts", index=i,
-                      label=f'rule "{rid}".counts.kind')
+    def filter(self, c: dict[str, Any], at: Callable[[str], _At]) -> FindingFilter:
+        self.keys(c, _FILTER_KEYS, at)
+        self.require(c, ("kind",), at)
+        if {FindingKind.UNVERIFIED_LINK, FindingKind.UNVERIFIED_COLUMN} & set(
+            self.strings(c["kind"], at("kind"))
+        ):
+            self.fail("unverified findings never count", at("kind"))
 
         def opt(key: str, allowed: frozenset[str]) -> tuple[str, ...]:
-            if key not in c:
-                return ()
-            return self.strings(c[key], "rule", "counts", allowed=allowed, index=i, label=f'rule "{rid}".counts.{key}')
+            return self.strings(c[key], at(key), allowed) if key in c else ()
 
         def flag(key: str) -> bool | None:
-            if key not in c:
-                return None
-            return self.boolean(c[key], "rule", "counts", index=i, label=f'rule "{rid}".counts.{key}')
+            return self.boolean(c[key], at(key)) if key in c else None
 
         return FindingFilter(
             kinds=opt("kind", frozenset(KIND_NEEDS)),
@@ -431,3 +464,7 @@ class _Parser:
             on_homepage=flag("on_homepage"),
             top_level=flag("top_level"),
         )
+
+
+def _header_name(header: re.Match[str]) -> str:
+    return re.sub(r"[\s\"']", "", header.group(1))

@@ -6,7 +6,7 @@ Pure and data-driven: every number comes from a ``RuleSet`` (see ``rulesfile``);
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -38,6 +38,10 @@ class ProbeStats:
     total: int
     failed: int  # probes not answered within 15 s
 
+    def __post_init__(self) -> None:
+        if not 0 <= self.failed <= self.total:
+            raise ValueError(f"probe counts out of range: {self.failed} failed of {self.total}")
+
 
 @dataclass(frozen=True)
 class ScoreLine:
@@ -57,9 +61,19 @@ class ScoreLine:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the ``rules`` entries of ``scrapy score --format json``)."""
-        return {"id": self.rule_id, "zh": self.zh, "count": self.count, "deduction": self.deduction,
-                "cap_applied": self.cap_applied, "veto": self.veto, "measured": self.measured,
-                "findings": list(self.refs), "value": self.value, "group": self.group, "note": self.note}
+        return {
+            "id": self.rule_id,
+            "zh": self.zh,
+            "count": self.count,
+            "deduction": self.deduction,
+            "cap_applied": self.cap_applied,
+            "veto": self.veto,
+            "measured": self.measured,
+            "findings": list(self.refs),
+            "value": self.value,
+            "group": self.group,
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True)
@@ -94,12 +108,18 @@ class ScoreCard:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form; the caller adds site_code, site_name and run_id."""
         return {
-            "profile": self.profile, "base": self.base, "score": self.score,
-            "total_deduction": self.total_deduction, "vetoes": list(self.vetoes), "verdict": self.verdict,
-            "blacklisted": self.blacklisted, "blacklist_reasons": list(self.blacklist_reasons),
+            "profile": self.profile,
+            "base": self.base,
+            "score": self.score,
+            "total_deduction": self.total_deduction,
+            "vetoes": list(self.vetoes),
+            "verdict": self.verdict,
+            "blacklisted": self.blacklisted,
+            "blacklist_reasons": list(self.blacklist_reasons),
             "unmeasured": list(self.unmeasured),
-            "early_warnings": [{"key": w.key, "value": w.value, "threshold": w.threshold}
-                               for w in self.early_warnings],
+            "early_warnings": [
+                {"key": w.key, "value": w.value, "threshold": w.threshold} for w in self.early_warnings
+            ],
             "rules": [line.to_dict() for line in self.lines],
         }
 
@@ -165,12 +185,15 @@ def score_site(
                 deduction, capped = room, True
                 notes.append(f"{rule.group} group cap {rules.group_caps[rule.group]:g} reached")
             used[rule.group] = used.get(rule.group, Decimal(0)) + deduction
-        lines.append(ScoreLine(line.rule_id, line.zh, True, line.count, float(deduction), capped, line.veto,
-                               line.refs, "; ".join(n for n in notes if n), line.value, rule.group))
+        note = "; ".join(n for n in notes if n)
+        lines.append(replace(line, deduction=float(deduction), cap_applied=capped, note=note))
     total = sum((Decimal(str(x.deduction)) for x in lines if x.deduction is not None), Decimal(0))
     score = Decimal(str(rules.profile.base)) - total
-    verdict = "fail" if (vetoes and rules.profile.veto_means_fail) or score < Decimal(
-        str(rules.profile.fail_below)) else "pass"
+    verdict = (
+        "fail"
+        if (vetoes and rules.profile.veto_means_fail) or score < Decimal(str(rules.profile.fail_below))
+        else "pass"
+    )
     reasons: list[str] = []
     if rules.blacklist.any_veto and vetoes:
         reasons.append(f"any_veto: {', '.join(vetoes)}")
@@ -178,15 +201,22 @@ def score_site(
     if over is not None and total > Decimal(str(over)):
         reasons.append(f"health_deduction_over: {float(total):g} > {over:g}")
     return ScoreCard(
-        profile=rules.profile.name, base=rules.profile.base, lines=tuple(lines), total_deduction=float(total),
-        vetoes=vetoes, score=float(score), verdict=verdict, blacklisted=bool(reasons),
+        profile=rules.profile.name,
+        base=rules.profile.base,
+        lines=tuple(lines),
+        total_deduction=float(total),
+        vetoes=vetoes,
+        score=float(score),
+        verdict=verdict,
+        blacklisted=bool(reasons),
         blacklist_reasons=tuple(reasons),
         early_warnings=_early_warnings(counted, rules, probe_data, measured, homepage_age_days),
     )
 
 
-def _judge(rule: Rule, findings: Sequence[FindingView], probes: ProbeStats | None,
-           measured: Collection[str]) -> ScoreLine:
+def _judge(
+    rule: Rule, findings: Sequence[FindingView], probes: ProbeStats | None, measured: Collection[str]
+) -> ScoreLine:
     """A rule's line before unless_veto and group caps (its deduction already within its own cap)."""
     if rule.ratio == "probes" and probes is not None:
         ratio = Fraction(probes.failed, probes.total)
@@ -195,35 +225,55 @@ def _judge(rule: Rule, findings: Sequence[FindingView], probes: ProbeStats | Non
         fired = ratio >= Fraction(str(rule.threshold))
         note = f"{probes.failed} of {probes.total} probes failed ({float(ratio):.1%})"
     elif rule.counts and set(rule.needs) <= set(measured):
-        refs = tuple(dict.fromkeys(f.ref for f in findings if any(finding_matches(f, c) for c in rule.counts)))
+        refs = tuple(
+            dict.fromkeys(f.ref for f in findings if any(finding_matches(f, c) for c in rule.counts))
+        )
         count, value = len(refs), None
         # Without probes a ratio line cannot be drawn: one finding from the crawl is the evidence.
         fired = count >= (1 if rule.ratio else rule.threshold)
         note = "no probe data: judged on the crawl's findings" if rule.ratio else ""
     else:
         needs = "probe data" if rule.ratio and not rule.counts else ", ".join(rule.needs)
-        return ScoreLine(rule.id, rule.zh, False, None, None, note=f"not measured this run (needs {needs})",
-                         group=rule.group)
+        note = f"not measured this run (needs {needs})"
+        return ScoreLine(
+            rule.id, rule.zh, measured=False, count=None, deduction=None, note=note, group=rule.group
+        )
     deduction = (Decimal(str(rule.points)) + Decimal(str(rule.points_each)) * count) if fired else Decimal(0)
     capped = rule.cap is not None and deduction > Decimal(str(rule.cap))
     if capped:
         deduction = Decimal(str(rule.cap))
         note = "; ".join(n for n in (note, f"capped at {rule.cap:g}") if n)
-    return ScoreLine(rule.id, rule.zh, True, count, float(deduction), capped, fired and rule.veto, refs, note,
-                     value, rule.group)
+    return ScoreLine(
+        rule.id, rule.zh, measured=True, count=count, deduction=float(deduction), cap_applied=capped,
+        veto=fired and rule.veto, refs=refs, note=note, value=value, group=rule.group,
+    )  # fmt: skip
 
 
-def _early_warnings(findings: Sequence[FindingView], rules: RuleSet, probes: ProbeStats | None,
-                    measured: Collection[str], homepage_age_days: int | None) -> tuple[EarlyWarning, ...]:
+def _early_warnings(
+    findings: Sequence[FindingView],
+    rules: RuleSet,
+    probes: ProbeStats | None,
+    measured: Collection[str],
+    homepage_age_days: int | None,
+) -> tuple[EarlyWarning, ...]:
     """The [early_warning] lines reached (at or above), among those this run could measure."""
     lines = rules.early_warning
     values: list[tuple[str, Fraction | int | None, float | None]] = [
-        ("homepage_unreachable_ratio", Fraction(probes.failed, probes.total) if probes else None,
-         lines.homepage_unreachable_ratio),
+        (
+            "homepage_unreachable_ratio",
+            Fraction(probes.failed, probes.total) if probes else None,
+            lines.homepage_unreachable_ratio,
+        ),
         ("homepage_days_without_update", homepage_age_days, lines.homepage_days_without_update),
     ]
     if "columns" in measured:
-        for key, kind in (("stale_columns", FindingKind.STALE_COLUMN), ("blank_columns", FindingKind.BLANK_COLUMN)):
+        for key, kind in (
+            ("stale_columns", FindingKind.STALE_COLUMN),
+            ("blank_columns", FindingKind.BLANK_COLUMN),
+        ):
             values.append((key, len({f.ref for f in findings if f.kind == kind}), getattr(lines, key)))
-    return tuple(EarlyWarning(key, float(value), float(line)) for key, value, line in values
-                 if value is not None and line is not None and value >= Fraction(str(line)))
+    return tuple(
+        EarlyWarning(key, float(value), float(line))
+        for key, value, line in values
+        if value is not None and line is not None and value >= Fraction(str(line))
+    )

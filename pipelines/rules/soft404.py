@@ -66,16 +66,20 @@ SOFT_404_PHRASES: tuple[str, ...] = (
 )
 
 # Error pages put the phrase first in a title, heading or block of its own ("抱歉，您访问的页面不存在！"),
-# while an article quotes it inside a sentence. Extra = normalised characters besides prefix and phrase.
-_EXACT_EXTRA, _TITLE_EXTRA, _BLOCK_EXTRA = 3, 8, 24
+# while an article quotes it inside a sentence. A message may go on for a few characters ("...不存在啦"),
+# or further only with the usual directions (返回首页, 3秒后跳转, 请检查网址): "页面不存在问题整改" is a headline.
+_EXACT_EXTRA, _CUED_EXTRA = 3, 24
+_CUE = re.compile(
+    r"返回|首页|跳转|检查|网址|地址|链接|输入|刷新|重试|再试|稍后|管理员|联系|秒|点击|home|back|check|url"
+)
 # Normalised text outside links: error templates carry a header and footer of a few hundred characters;
-# a page with more own text is real content whatever it says (stronger evidence is allowed more template).
+# a page with more own text is real content whatever it says (a title or heading allows more template).
 _LONG_CONTENT, _TEMPLATE_CONTENT, _TINY_CONTENT = 1200, 400, 60
 
 _TITLE_SEPARATORS = re.compile(r"[-|_—–·:：]+|\s{2,}")
 _BARE_404_TITLE = re.compile(r"(error|http)?404(error|错误|页面|notfound|page)?|错误404")
 _LEAD_IN = re.compile(
-    r"^((很|非常)?抱歉|对不起|sorry|oops|哎呀|啊哦|error|http|404|错误|(温馨|系统)?提示(信息)?|出错了|该|此|当前)*"
+    r"^((很|非常)?抱歉|对不起|sorry|oops|哎呀|啊哦|error|http|404|错误|(温馨|系统)?提示(信息)?|出错了|(很)?遗憾|该|此|当前)*"
 )
 _DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "select", "textarea")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -107,22 +111,28 @@ _PHRASES: tuple[tuple[str, str], ...] = tuple(
 _MAX_KEY = max(len(key) for key, _ in _PHRASES)
 
 
-def _lead_phrase(text: str, max_extra: int) -> tuple[str, int] | None:
-    """Return (phrase, extra characters) when ``text`` opens with a phrase and holds little else."""
+def _lead_phrase(text: str) -> tuple[str, bool] | None:
+    """Return (phrase, exact) when ``text`` is an error message opening with a phrase, else None."""
     squeezed = "".join(text.split())
-    if len(squeezed) > 2 * (_MAX_KEY + max_extra) + 10:  # cheap bound before the per-character fold
+    if len(squeezed) > 2 * (_MAX_KEY + _CUED_EXTRA) + 10:  # cheap bound before the per-character fold
         return None
     norm = _norm(squeezed)
     rest = norm[_LEAD_IN.match(norm).end() :]  # type: ignore[union-attr]  # the pattern always matches
     for key, phrase in _PHRASES:
         for candidate in (norm, rest):
-            if candidate.startswith(key) and len(candidate) - len(key) <= max_extra:
-                return phrase, len(candidate) - len(key)
+            if not candidate.startswith(key):
+                continue
+            tail = candidate[len(key) :]
+            if len(tail) <= _EXACT_EXTRA:
+                return phrase, True
+            if len(tail) <= _CUED_EXTRA and _CUE.search(tail):
+                return phrase, False
     return None
 
 
 def _any_phrase(norm: str) -> str | None:
-    return next((phrase for key, phrase in _PHRASES if key in norm), None)
+    """A phrase anywhere in ``norm``, except the one that does not itself say the page is gone."""
+    return next((phrase for key, phrase in _PHRASES if key in norm and phrase != "抱歉，您访问的页面"), None)
 
 
 def _is_hidden(el: lxml.html.HtmlElement) -> bool:
@@ -144,9 +154,10 @@ def _parse(html: str) -> lxml.html.HtmlElement | None:
 def error_page_evidence(html: str) -> str | None:
     """Explain why ``html`` is an error page ("title says '页面不存在'"), or return None for a real page.
 
-    A phrase counts where error pages put it: the title, a heading or a short block of its own, on a page
-    with little other text; or anywhere in a page that has almost no text at all. Script, style and hidden
-    elements are ignored, and a page with a lot of text outside links is never an error page.
+    A phrase counts where error pages put it: opening the title, a heading or a block of its own, followed
+    by little or only by directions (返回首页), on a page with little other text; or anywhere in a page
+    with almost no text. Scripts, styles, hidden elements and link text are ignored, and a page with a
+    lot of text outside links is never an error page.
     """
     root = _parse(html)
     if root is None:
@@ -164,22 +175,23 @@ def error_page_evidence(html: str) -> str | None:
     if len(raw) >= 3 * _LONG_CONTENT or len(content := _norm(raw)) >= _LONG_CONTENT:
         return None
     title_el = root.find(".//title")
-    title = title_el.text_content() if title_el is not None else ""
-    places = [("title", segment, _TITLE_EXTRA) for segment in _TITLE_SEPARATORS.split(title)]
-    places += [("heading", el.text_content(), _TITLE_EXTRA) for el in body.iter("h1", "h2", "h3")]
-    places += [("short block", el.text_content(), _BLOCK_EXTRA) for el in body.iter(*_BLOCK_TAGS)]
-    for where, text, max_extra in places:
-        if where == "title" and _BARE_404_TITLE.fullmatch(_norm(text)):
-            return f"title is {text.strip()!r}"
-        found = _lead_phrase(text, max_extra)
-        if found is None:
+    titles = _TITLE_SEPARATORS.split(title_el.text_content() if title_el is not None else "")
+    for a in list(body.iter("a")):
+        a.drop_tree()  # "页面不存在怎么办？" as a link is a pointer to help, not a message
+    places = [("title", t) for t in titles] + [
+        ("heading", el.text_content()) for el in body.iter("h1", "h2", "h3")
+    ]
+    places += [("short block", el.text_content()) for el in body.iter(*_BLOCK_TAGS)]
+    for where, text in places:
+        if (found := _lead_phrase(text)) is None:
             continue
-        phrase, extra = found
-        exact = extra <= _EXACT_EXTRA and where != "short block"
-        if len(content) < (_LONG_CONTENT if exact else _TEMPLATE_CONTENT):
+        phrase, exact = found
+        if len(content) < (_LONG_CONTENT if exact and where != "short block" else _TEMPLATE_CONTENT):
             return f"{where} says {phrase!r}"
-    if len(content) <= _TINY_CONTENT and (phrase := _any_phrase(content)):
-        return f"nearly empty page says {phrase!r}"
+    if bare := next((t for t in titles if _BARE_404_TITLE.fullmatch(_norm(t))), None):
+        return f"title is {bare.strip()!r}"
+    if len(content) <= _TINY_CONTENT and (anywhere := _any_phrase(content)):
+        return f"nearly empty page says {anywhere!r}"
     return None
 
 

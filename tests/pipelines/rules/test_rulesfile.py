@@ -38,8 +38,15 @@ veto = true
 """
 
 BUNDLED_IDS = (
-    "site_unreachable", "homepage_not_updated", "key_columns_stale", "should_update_but_stale", "blank_columns",
-    "homepage_broken_links", "other_broken_links", "homepage_availability", "column_timeliness",
+    "site_unreachable",
+    "homepage_not_updated",
+    "key_columns_stale",
+    "should_update_but_stale",
+    "blank_columns",
+    "homepage_broken_links",
+    "other_broken_links",
+    "homepage_availability",
+    "column_timeliness",
     "attachment_download",
 )
 
@@ -57,7 +64,11 @@ def bundled() -> RuleSet:
 
 def test_bundled_rules_keep_the_national_ids_and_numbers(bundled: RuleSet) -> None:
     assert tuple(r.id for r in bundled.rules) == BUNDLED_IDS
-    assert (bundled.profile.name, bundled.profile.base, bundled.profile.fail_below) == ("national-2019", 100, 60)
+    assert (bundled.profile.name, bundled.profile.base, bundled.profile.fail_below) == (
+        "national-2019",
+        100,
+        60,
+    )
     assert bundled.profile.veto_means_fail
     assert bundled.group_caps == {"availability": 20}
     assert (bundled.blacklist.any_veto, bundled.blacklist.health_deduction_over) == (True, 40)
@@ -81,12 +92,24 @@ def test_bundled_rules_keep_the_national_ids_and_numbers(bundled: RuleSet) -> No
     ],
 )
 def test_bundled_rule_numbers(
-    bundled: RuleSet, rule_id: str, threshold: float, veto: bool, points: float, points_each: float,
-    cap: float | None, group: str | None,
+    bundled: RuleSet,
+    rule_id: str,
+    threshold: float,
+    veto: bool,
+    points: float,
+    points_each: float,
+    cap: float | None,
+    group: str | None,
 ) -> None:
     rule = bundled.rule(rule_id)
     assert (rule.threshold, rule.veto, rule.points, rule.points_each, rule.cap, rule.group) == (
-        threshold, veto, points, points_each, cap, group)
+        threshold,
+        veto,
+        points,
+        points_each,
+        cap,
+        group,
+    )
     assert rule.zh
 
 
@@ -101,13 +124,19 @@ def test_category_period(bundled: RuleSet, category: str, days: int | None) -> N
 @pytest.mark.parametrize(
     ("table", "word", "present"),
     [
-        ("news", "要闻", True), ("news", "乡镇动态", True), ("news", "图片新闻", True),
-        ("notice_policy", "通知公告", True), ("notice_policy", "规范性文件", True),
+        ("news", "要闻", True),
+        ("news", "乡镇动态", True),
+        ("news", "图片新闻", True),
+        ("notice_policy", "通知公告", True),
+        ("notice_policy", "规范性文件", True),
         ("notice_policy", "政策解读", False),
-        ("personnel_plan", "人事", True), ("personnel_plan", "规划", True),
-        ("placeholders", "暂无信息", True), ("placeholders", "该栏目暂无信息", True),
+        ("personnel_plan", "人事", True),
+        ("personnel_plan", "规划", True),
+        ("placeholders", "暂无信息", True),
+        ("placeholders", "该栏目暂无信息", True),
         ("placeholders", "没有记录", True),
-        ("single_page", "机构职能", True), ("single_page", "网站地图", True),
+        ("single_page", "机构职能", True),
+        ("single_page", "网站地图", True),
     ],
 )
 def test_bundled_word_lists(bundled: RuleSet, table: str, word: str, present: bool) -> None:
@@ -177,14 +206,30 @@ def test_toml_syntax_error_names_file_and_line(tmp_path: Path, old: str, new: st
         ('zh = "链接"\n', "", 'rule "links".zh', 13, "missing key"),
         ('id = "blank"', 'id = "Blank Columns"', "rule #2.id", 21, "snake_case"),
         ('kind = "blank_column"', 'kind = "blank_colum"', 'rule "blank".counts.kind', 23, "blank_colum"),
-        ('kind = "blank_column"', 'kind = "unverified_column"', 'rule "blank".counts.kind', 23, "never count"),
-        ('kind = "blank_column"', 'kind = "blank_column", on_page = true', 'rule "blank".counts.on_page', 23,
-         "unknown key"),
-        ('kind = "broken_link"', 'kind = "broken_link", on_homepage = 1', 'rule "links".counts.on_homepage', 16,
-         "true or false"),
+        (
+            'kind = "blank_column"',
+            'kind = "unverified_column"',
+            'rule "blank".counts.kind',
+            23,
+            "never count",
+        ),
+        (
+            'kind = "blank_column"',
+            'kind = "blank_column", on_page = true',
+            'rule "blank".counts.on_page',
+            23,
+            "unknown key",
+        ),
+        (
+            'kind = "broken_link"',
+            'kind = "broken_link", on_homepage = 1',
+            'rule "links".counts.on_homepage',
+            16,
+            "true or false",
+        ),
         ('counts = { kind = "blank_column" }\n', "", 'rule "blank".counts', 21, "nothing to count"),
         ('group = "g"', 'group = "h"', 'rule "links".group', 18, "not defined"),
-        ("veto = true", "veto = true\nneeds = \"pages\"", 'rule "blank".needs', 26, "pages"),
+        ("veto = true", 'veto = true\nneeds = "pages"', 'rule "blank".needs', 26, "pages"),
         ("veto = true", 'veto = true\nunless_veto = ["links"]', 'rule "blank".unless_veto', 26, "veto rule"),
         ("[groups.g]", "[categores]\nnews = 1\n\n[groups.g]", "categores", 10, "unknown key"),
         ('name = "test"\n', "", "profile.name", 1, "missing key"),
@@ -207,14 +252,26 @@ def test_semantic_error_names_file_key_and_line(
 @pytest.mark.parametrize(
     ("extra", "key", "why"),
     [
-        ('[[rule]]\nid = "probe"\nzh = "探测"\nratio = "probes"\npoints = 1\n', 'rule "probe".threshold',
-         "missing key"),
-        ('[[rule]]\nid = "probe"\nzh = "探测"\nratio = "probes"\nthreshold = 5\n', 'rule "probe".threshold',
-         "at most 1"),
-        ('[[rule]]\nid = "probe"\nzh = "探测"\nratio = "pings"\nthreshold = 0.1\n', 'rule "probe".ratio',
-         '"probes"'),
-        ('[[rule]]\nid = "probe"\nzh = "探测"\nratio = "probes"\nthreshold = 0.1\npoints_each = 1\n',
-         'rule "probe".points_each', "per item"),
+        (
+            '[[rule]]\nid = "probe"\nzh = "探测"\nratio = "probes"\npoints = 1\n',
+            'rule "probe".threshold',
+            "missing key",
+        ),
+        (
+            '[[rule]]\nid = "probe"\nzh = "探测"\nratio = "probes"\nthreshold = 5\n',
+            'rule "probe".threshold',
+            "at most 1",
+        ),
+        (
+            '[[rule]]\nid = "probe"\nzh = "探测"\nratio = "pings"\nthreshold = 0.1\n',
+            'rule "probe".ratio',
+            '"probes"',
+        ),
+        (
+            '[[rule]]\nid = "probe"\nzh = "探测"\nratio = "probes"\nthreshold = 0.1\npoints_each = 1\n',
+            'rule "probe".points_each',
+            "per item",
+        ),
         ("[early_warning]\nblank_columns = 1.5\n", "early_warning.blank_columns", "whole number"),
         ("[blacklist]\nany_veto = true\nby_vote = true\n", "blacklist.by_vote", "unknown key"),
     ],
