@@ -8,11 +8,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.column import Column
 from models.errors import GovHealthError
 from models.finding import Finding, FindingHistory
 from models.run import RUN_COMPLETE, CrawlRun
 from models.site import Site
 
+COLUMN_FIELDS = (
+    "site_code", "site_name", "run_id", "name", "url", "category", "status", "page_kind", "item_count",
+    "latest_date", "how", "reason",
+)
 EXPORT_FIELDS = (
     "site_code",
     "site_name",
@@ -106,6 +111,23 @@ def export_records(session: Session, runs: list[CrawlRun]) -> list[dict[str, Any
             "reason": finding.reason,
         }
         for finding, site, history in session.execute(query).tuples()
+    ]
+
+
+def column_records(session: Session, run_ids: list[int]) -> list[dict[str, Any]]:
+    """The column inventory of these runs, one row per column."""
+    query = (
+        select(Column, Site.code, Site.name)
+        .join(CrawlRun, CrawlRun.id == Column.run_id)
+        .join(Site, Site.id == CrawlRun.site_id)
+        .where(Column.run_id.in_(run_ids))
+        .order_by(Site.code, Column.url)
+    )
+    return [
+        {"site_code": code, "site_name": name, "run_id": c.run_id, "name": c.name, "url": c.url,
+         "category": c.category, "status": c.status, "page_kind": c.page_kind, "item_count": c.item_count,
+         "latest_date": c.latest_date.isoformat() if c.latest_date else None, "how": c.how, "reason": c.reason}
+        for c, code, name in session.execute(query).tuples()
     ]
 
 

@@ -29,7 +29,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
     server: SiteServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: the tests and the demo print their own output."""
 
     def do_HEAD(self) -> None:

@@ -43,25 +43,8 @@ __all__ = [
 ]
 
 ATTACHMENT_EXTENSIONS: frozenset[str] = frozenset(
-    {
-        "pdf",
-        "doc",
-        "docx",
-        "xls",
-        "xlsx",
-        "ppt",
-        "pptx",
-        "wps",
-        "et",
-        "dps",
-        "ofd",
-        "zip",
-        "rar",
-        "7z",
-        "txt",
-        "csv",
-    }
-    | {"rtf", "odt", "ods", "odp", "ceb", "gz", "tar"}
+    {"pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "et", "dps", "ofd", "zip", "rar", "7z"}
+    | {"txt", "csv", "rtf", "odt", "ods", "odp", "ceb", "gz", "tar"}
 )
 IMAGE_EXTENSIONS: frozenset[str] = frozenset(
     {"jpg", "jpeg", "png", "gif", "bmp", "webp", "svg", "ico", "tif", "tiff"}
@@ -80,6 +63,7 @@ _PERCENT = re.compile(r"%[0-9a-fA-F]{2}")
 _HOST = re.compile(r"[a-z0-9._-]+|\[[0-9a-f:.]+\]")
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
 _LEGACY_IPV4 = re.compile(r"(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}")
 
 
@@ -191,28 +175,11 @@ _SCRIPT_TYPES = frozenset(
     | {"text/ecmascript", "application/x-ecmascript", "text/jscript", "module"}
 )
 _ATTACHMENT_TYPES = frozenset(
-    {
-        "application/pdf",
-        "application/msword",
-        "application/zip",
-        "application/octet-stream",
-        "application/rtf",
-    }
-    | {
-        "application/x-zip-compressed",
-        "application/x-rar-compressed",
-        "application/x-rar",
-        "application/gzip",
-    }
-    | {
-        "application/x-7z-compressed",
-        "application/x-tar",
-        "application/x-gzip",
-        "application/ofd",
-        "text/csv",
-    }
-    | {"application/x-download", "application/force-download", "application/download", "application/kswps"}
-    | {"application/x-msdownload", "application/wps-office.doc", "application/x-ofd", "text/rtf"}
+    {"application/pdf", "application/msword", "application/zip", "application/octet-stream", "text/csv"}
+    | {"application/x-zip-compressed", "application/x-rar-compressed", "application/x-rar", "text/rtf"}
+    | {"application/x-7z-compressed", "application/x-tar", "application/x-gzip", "application/gzip"}
+    | {"application/x-download", "application/force-download", "application/download", "application/rtf"}
+    | {"application/x-msdownload", "application/ofd", "application/x-ofd", "application/kswps"}
 )
 
 
@@ -301,11 +268,14 @@ def _codec(encoding: str) -> str:
 def _resolve(base: str, ref: str | None, encoding: str) -> str | None:
     """Absolute normalised http(s) URL for an attribute value, or None when it is not a fetchable link."""
     # Browsers drop tabs and newlines anywhere in a URL and surrounding spaces and control characters.
-    ref = _TAB_NEWLINE.sub("", ref or "").strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f ")
+    ref = _TAB_NEWLINE.sub("", ref or "").strip(_C0_AND_SPACE)
     if not ref or ref.startswith("#"):
         return None
-    if (scheme := _SCHEME.match(ref)) and scheme[1].lower() not in ("http", "https"):
-        return None  # javascript:, mailto:, tel:, sms:, data:, about:, ftp:, weixin: ...
+    if scheme := _SCHEME.match(ref):
+        if scheme[1].lower() not in ("http", "https"):
+            return None  # javascript:, mailto:, tel:, sms:, data:, about:, ftp:, weixin: ...
+        if re.match(r"[/\\]{2}[/\\?#]|[/\\]*$", ref[scheme.end() :]):
+            return None  # "http://" and the like have no host; urljoin would turn them into the page itself
     try:
         url = normalize_url(urljoin(base, ref), encoding=encoding)
     except ValueError:
@@ -386,11 +356,14 @@ def extract_links(html: str | bytes, page_url: str, encoding: str = "utf-8") -> 
             base = _resolve(page_url, el.get("href"), codec) or page_url
             break
     found: dict[tuple[str, ResourceType], ExtractedLink] = {}
+    resolved: dict[str | None, str | None] = {}  # menus and icons repeat the same references
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue  # comments and processing instructions
         for value, tag in _targets(el):
-            if (url := _resolve(base, value, codec)) is None:
+            if value not in resolved:
+                resolved[value] = _resolve(base, value, codec)
+            if (url := resolved[value]) is None:
                 continue
             kind = resource_type_for_url(url, tag)
             text = _link_text(el)
@@ -469,7 +442,7 @@ _WORD_GATES: tuple[tuple[str, re.Pattern[str]], ...] = (
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
 _SCRIPT_STYLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
-_BLOCK_PAGE_TEXT = 1500
+_BLOCK_PAGE_TEXT, _BLOCK_TITLE = 1500, 16
 
 
 def _visible_text(body: str) -> str:
@@ -495,8 +468,8 @@ def detect_anti_bot_gate(
         urls: the final URL and the redirect chain (challenge URLs such as ``?wzwschallenge=``).
     """
     headers = headers or {}
-    evidence = "\n".join([body[:65536], headers.get("set-cookie", ""), headers.get("location", "")])
-    evidence += "\n".join(filter(None, urls))
+    seen = [u for u in urls if u]
+    evidence = "\n".join([body[:65536], headers.get("set-cookie", ""), headers.get("location", ""), *seen])
     for name, pattern in _TECH_GATES:
         if pattern.search(evidence):
             return name
@@ -506,12 +479,14 @@ def detect_anti_bot_gate(
         return "瑞数"
     if status == 521 and (not body.strip() or "document.cookie" in body):
         return "加速乐"
-    if any("captcha" in u.lower() for u in filter(None, urls)):
+    if any("captcha" in u.lower() for u in seen):
         return "captcha"
-    title = _TITLE.search(body)
-    words = title[1] if title else ""
+    title = " ".join(found[1].split()) if (found := _TITLE.search(body)) else ""
+    error = status is not None and status >= 400
+    # A block page's title is the block ("网站防火墙"); an article may be titled "我市网站接入创宇盾防护".
+    words = title if error or len(title) <= _BLOCK_TITLE else ""
     # Block pages are small and never say "not found"; a 404 template may carry a vendor badge.
-    if status is not None and status >= 400 and status not in (404, 410):
+    if error and status not in (404, 410):
         words += "\n" + (visible if len(visible := _visible_text(body)) < _BLOCK_PAGE_TEXT else "")
     return next((name for name, pattern in _WORD_GATES if pattern.search(words)), None)
 
@@ -540,7 +515,7 @@ def _redirect_note(obs: Observation) -> str:
 def classify(obs: Observation) -> Verdict:
     """Judge one check attempt: ok, broken (with the export error code) or unverified.
 
-    Order: transport error; anti-bot gate (unverified); 429/503 (unverified rate_limited); 401/407/451
+    Order: transport error (when there is no final status, or only a 3xx); anti-bot gate (unverified); 429/503 (unverified rate_limited); 401/407/451
     (unverified access_denied); 403 (unverified when external or bodiless, else broken); other >= 400
     (broken http_error); unfollowed 1xx/3xx (unverified); then for 2xx: redirect to an error URL or,
     for an internal deep link, to the homepage (soft_404), a zero-length attachment (empty_attachment), an
@@ -549,7 +524,7 @@ def classify(obs: Observation) -> Verdict:
     """
     method, status = obs.method.upper(), obs.status
     broken, unverified = LinkState.BROKEN, LinkState.UNVERIFIED
-    if obs.error and status is None:
+    if obs.error and (status is None or 300 <= status < 400):  # a redirect loop may report its last 3xx
         state = broken if obs.error in BROKEN_TRANSPORT_ERRORS else unverified
         return Verdict(state, obs.error, f"{obs.error} error on {method}")
     if gate := detect_anti_bot_gate(status, obs.body, obs.headers, (obs.final_url, *obs.redirect_chain)):
@@ -606,7 +581,7 @@ def needs_get(obs: Observation) -> bool:
     """
     if obs.method.upper() != "HEAD":
         return False
-    if obs.error and obs.status is None:
+    if obs.error and (obs.status is None or 300 <= obs.status < 400):
         return obs.error != "dns"
     verdict = classify(obs)
     if verdict.error == "anti_bot_gate":

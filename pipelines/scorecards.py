@@ -1,0 +1,102 @@
+"""Score cards of stored runs: findings and probes from the database, arithmetic from pipelines.rules.scoring."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models.column import Column
+from models.finding import Finding
+from models.probe import Probe
+from models.run import CrawlRun
+from models.site import Site
+from pipelines.rules.rulesfile import RuleSet
+from pipelines.rules.scoring import FindingView, ProbeStats, ScoreCard, score_site
+
+PROBE_WINDOW = timedelta(days=7)
+
+
+def probe_stats(session: Session, site_id: int, as_of: date) -> ProbeStats | None:
+    """Probes of the 7 days ending with ``as_of``; None when there were none."""
+    end = datetime.combine(as_of + timedelta(days=1), time(), tzinfo=UTC)
+    total, failed = session.execute(
+        select(func.count(Probe.id), func.count(Probe.id).filter(Probe.ok.is_(False))).where(
+            Probe.site_id == site_id, Probe.at >= end - PROBE_WINDOW, Probe.at < end
+        )
+    ).one()
+    return ProbeStats(total, failed) if total else None
+
+
+def measured_in(session: Session, run: CrawlRun | None, probes: ProbeStats | None) -> set[str]:
+    """What the run could measure: links when the homepage loaded, columns when any were read."""
+    measured = {"probes"} if probes else set()
+    if run is None:
+        return measured
+    measured.add("homepage")  # the crawl tried the homepage, whatever it found
+    if run.pages:
+        measured.add("links")
+        if session.scalar(select(func.count(Column.id)).where(Column.run_id == run.id)):
+            measured.add("columns")
+    return measured
+
+
+def card_for(session: Session, site: Site, run: CrawlRun | None, rules: RuleSet, as_of: date) -> ScoreCard:
+    """The score card of one site from one run (None: never crawled, everything unmeasured)."""
+    probes = probe_stats(session, site.id, as_of)
+    views: list[FindingView] = []
+    homepage_age: int | None = None
+    if run is not None:
+        query = select(Column.url, Column.top_level).where(Column.run_id == run.id)
+        top_level = {url: top for url, top in session.execute(query).tuples()}
+        for finding in session.scalars(select(Finding).where(Finding.run_id == run.id)):
+            views.append(
+                FindingView(
+                    ref=finding.fingerprint,
+                    kind=finding.kind,
+                    url=finding.url,
+                    on_homepage=finding.on_homepage,
+                    resource_type=finding.resource_type,
+                    column_category=finding.column_category,
+                    top_level=top_level.get(finding.url, True),
+                )
+            )
+        latest = (run.stats or {}).get("govhealth/homepage/latest_date")
+        if latest:
+            homepage_age = (as_of - date.fromisoformat(latest)).days
+    return score_site(views, rules, probes=probes, measured=measured_in(session, run, probes), homepage_age_days=homepage_age)
+
+
+def score_records(
+    session: Session, runs: list[CrawlRun], rules: RuleSet, as_of: date, *, code: str | None = None
+) -> list[dict[str, Any]]:
+    """One JSON-ready card per registered site (or per site of ``runs`` when a run was chosen)."""
+    by_site = {run.site_id: run for run in runs}
+    query = select(Site).order_by(Site.code)
+    if code:
+        query = query.where(Site.code == code)
+    sites = list(session.scalars(query))
+    if runs and len(runs) == 1 and not code:
+        sites = [s for s in sites if s.id in by_site]
+    records = []
+    for site in sites:
+        run = by_site.get(site.id)
+        card = card_for(session, site, run, rules, as_of)
+        records.append(
+            {"site_code": site.code, "site_name": site.name, "level": site.level, "run_id": run.id if run else None,
+             **card.to_dict()}
+        )
+    return records
+
+
+def score_row(record: dict[str, Any]) -> dict[str, Any]:
+    """A flat row of the workbook's scores sheet: one column per rule's deduction."""
+    row = {key: record[key] for key in ("site_code", "site_name", "level", "run_id", "total_deduction", "score")}
+    for line in record["rules"]:
+        row[line["id"]] = line["deduction"] if line["measured"] else "not measured"
+    row["vetoes"] = "|".join(record["vetoes"])
+    row["verdict"] = record["verdict"]
+    row["blacklisted"] = record["blacklisted"]
+    return row
