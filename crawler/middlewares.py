@@ -56,7 +56,7 @@ class RateLimitMiddleware:
 
     A server that still refuses after GOVHEALTH_RATE_LIMIT_RETRIES tries, or asks for a wait
     longer than GOVHEALTH_RETRY_AFTER_MAX, gets its answer passed on: the spider then reports
-    the target as unverified (429, 503 with Retry-After) or re-checks it later (plain 503).
+    the target as unverified (rate_limited), and the confirmation re-check tries it once more later.
     Stats: govhealth/rate_limit/retried, govhealth/rate_limit/gave_up.
     """
 

@@ -6,8 +6,9 @@ from models.base import Base
 from models.column import Column
 from models.finding import Finding, FindingHistory
 from models.link import LinkCheck
+from models.nightly import CachedLink, NightlyRun
 from models.probe import Probe
 from models.run import CrawlRun
 from models.site import ColumnOverride, Site
 
-__all__ = ["Base", "Column", "ColumnOverride", "CrawlRun", "Finding", "FindingHistory", "LinkCheck", "Probe", "Site"]
+__all__ = ["Base", "CachedLink", "Column", "ColumnOverride", "CrawlRun", "Finding", "FindingHistory", "LinkCheck", "NightlyRun", "Probe", "Site"]

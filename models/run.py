@@ -23,6 +23,7 @@ class CrawlRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    nightly_id: Mapped[int | None] = mapped_column(ForeignKey("nightly_runs.id", ondelete="SET NULL"), index=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default=RUN_RUNNING, comment="running/complete/incomplete/failed")

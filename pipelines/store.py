@@ -77,7 +77,8 @@ class StorePipeline:
         self.sessions = make_sessionmaker(self.engine)
         spider = self.crawler.spider
         with self.sessions.begin() as session:
-            run = CrawlRun(site_id=spider.site.id, started_at=utcnow())  # type: ignore[union-attr]
+            nightly_id = int(getattr(spider, "nightly_id", 0) or 0) or None  # set by `scrapy nightly`
+            run = CrawlRun(site_id=spider.site.id, nightly_id=nightly_id, started_at=utcnow())  # type: ignore[union-attr]
             session.add(run)
             session.flush()
             self.run_id = run.id

@@ -345,7 +345,7 @@ class PortalSpider(Spider):
         self.parsed_bodies.add(digest)
         self.crawler.stats.inc_value("govhealth/pages")  # type: ignore[union-attr]
         yield PageItem(url=final, depth=depth, status=response.status, title=response.css("title::text").get())
-        for link in extract_links(response.text, response.url):
+        for link in extract_links(response.text, response.url, encoding=response.encoding):
             yield from self.follow(link, final, depth + 1)
 
     def on_check(self, response: Response) -> Iterator[Request]:
@@ -386,8 +386,9 @@ class PortalSpider(Spider):
 
     def observe(self, response: Response, target: str) -> Observation:
         entry = self.ledger.get(target)
+        # every Set-Cookie counts for gate detection (wzws_cid, __jsluid …), not only the last one
         headers = {
-            key.decode("latin-1").lower(): values[-1].decode("latin-1")
+            key.decode("latin-1").lower(): "\n".join(v.decode("latin-1") for v in values)
             for key, values in response.headers.items()
             if values
         }

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import lxml.html
 from lxml import etree
+from lxml.html import HtmlElement
 
 __all__ = [
     "MAX_ANNOUNCED_PAGES",
@@ -34,7 +35,7 @@ _PAGING_KEYS = frozenset({"page", "startrecord", "endrecord", "perpage"})
 _EMPTY_DOC = b"<html><body></body></html>"
 
 
-def parse_html(html: str) -> lxml.html.HtmlElement:
+def parse_html(html: str) -> HtmlElement:
     """Parse a decoded page into an lxml tree; comments dropped, never raises.
 
     The text goes in as UTF-8 with the parser's encoding forced, so a ``<meta charset=gbk>`` left in an
@@ -77,7 +78,7 @@ def _records(xml: str) -> tuple[list[str], int | None]:
     return [r for r in records if r], int(total.group(1)) if total else None
 
 
-def find_datastores(root: lxml.html.HtmlElement) -> list[Datastore]:
+def find_datastores(root: HtmlElement) -> list[Datastore]:
     """Every jcms datastore of a parsed page, in document order."""
     found = []
     for script in root.iter("script"):
@@ -203,7 +204,7 @@ def _proxy(
     return DataProxyRequest(url=url, method=method, params=merged, perpage=size, total=total)
 
 
-def _dataproxy_candidates(root: lxml.html.HtmlElement, page_url: str) -> list[DataProxyRequest]:
+def _dataproxy_candidates(root: HtmlElement, page_url: str) -> list[DataProxyRequest]:
     scripts = [s.text or "" for s in root.iter("script") if "<datastore" not in (s.text or "").lower()]
     stores = {s.unit: s for s in find_datastores(root)}
     found: list[DataProxyRequest] = []
@@ -263,7 +264,7 @@ def select_dataproxy(candidates: list[DataProxyRequest], page_url: str) -> DataP
     return candidates[0] if candidates else None
 
 
-def dataproxy_from_tree(root: lxml.html.HtmlElement, page_url: str) -> DataProxyRequest | None:
+def dataproxy_from_tree(root: HtmlElement, page_url: str) -> DataProxyRequest | None:
     """``hanweb_dataproxy`` on an already parsed page."""
     return select_dataproxy(_dataproxy_candidates(root, page_url), page_url)
 
@@ -271,7 +272,7 @@ def dataproxy_from_tree(root: lxml.html.HtmlElement, page_url: str) -> DataProxy
 _INITDATA_RE = re.compile(r"dataStore\s*:\s*([A-Za-z_$][\w$]*)")
 
 
-def hanweb_initdata(root: lxml.html.HtmlElement) -> list[str] | None:
+def hanweb_initdata(root: HtmlElement) -> list[str] | None:
     """Row fragments of an older jcms list kept in a JS array: ``jpage({dataStore: InitData123})``.
 
     ``var InitData123 = ['<tr>...</tr>', ...]``; None when the page has no such array.
@@ -364,7 +365,7 @@ def _js_value(s: str, i: int) -> tuple[object, int]:
         if after >= len(s) or s[after] in ",}]":
             return value, end
     end = _js_expression_end(s, i)
-    return s[i:end].strip().strip("'\""), end
+    return s[i:end].strip(), end
 
 
 def parse_js_object(s: str, i: int) -> tuple[dict[str, object], int]:
@@ -415,7 +416,7 @@ class TrsPaging:
     ext: str
 
 
-def trs_paging(root: lxml.html.HtmlElement, page_url: str) -> TrsPaging | None:
+def trs_paging(root: HtmlElement, page_url: str) -> TrsPaging | None:
     """The TRS pager announced by a parsed page (``createPageHTML`` call or ``countPage`` variables)."""
     scripts = [s.text or "" for s in root.iter("script")]
     for text in scripts:

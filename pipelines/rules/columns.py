@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-import lxml.html
 from lxml import etree
+from lxml.html import HtmlElement
 
 from pipelines.rules.cms import (
     DataProxyRequest,
@@ -46,12 +46,10 @@ __all__ = [
     "newest_date",
 ]
 
-Element = lxml.html.HtmlElement
-
 DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
     "该栏目暂无信息", "本栏目暂无信息", "暂无信息", "暂无内容", "暂无数据", "暂无记录", "暂无文章", "暂无新闻",
     "暂无公告", "暂无通知", "暂无相关信息", "暂无相关内容", "暂无公开信息", "暂无更新", "没有记录", "没有信息",
-    "没有数据", "无相关信息", "无记录", "正在建设中", "栏目建设中", "建设中", "正在更新中", "信息整理中",
+    "没有数据", "无相关信息", "无记录", "正在建设中", "栏目建设中", "正在更新中", "信息整理中",
     "内容整理中", "正在完善中", "敬请期待",
 )  # fmt: skip
 
@@ -72,16 +70,16 @@ def _collapse(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def _text(el: Element) -> str:
+def _text(el: HtmlElement) -> str:
     """Visible text as a title reads it: inline pieces joined without spaces."""
     return _collapse("".join(el.itertext()))
 
 
-def _spaced(el: Element, skip: Element | None = None) -> str:
+def _spaced(el: HtmlElement, skip: HtmlElement | None = None) -> str:
     """Text with every element boundary as a space (what the date parser wants), without ``skip``'s text."""
     parts: list[str] = []
 
-    def walk(e: Element) -> None:
+    def walk(e: HtmlElement) -> None:
         if e is skip or not isinstance(e.tag, str):
             return
         parts.append(e.text or "")
@@ -93,7 +91,7 @@ def _spaced(el: Element, skip: Element | None = None) -> str:
     return _collapse(" ".join(parts))
 
 
-def _attrs(el: Element) -> str:
+def _attrs(el: HtmlElement) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
 
 
@@ -101,7 +99,7 @@ def _tokens(attrs: str) -> set[str]:
     return set(re.split(r"[^a-z0-9]+", attrs)) - {""}
 
 
-def _hinted(el: Element, substrings: Sequence[str], tokens: set[str] | frozenset[str]) -> bool:
+def _hinted(el: HtmlElement, substrings: Sequence[str], tokens: set[str] | frozenset[str]) -> bool:
     attrs = _attrs(el)
     return any(s in attrs for s in substrings) or bool(_tokens(attrs) & tokens)
 
@@ -127,10 +125,10 @@ def _absolute(base: str, href: str | None) -> str | None:
         return None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+    return str(urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, "")))
 
 
-def _anchor_url(base: str, a: Element) -> str | None:
+def _anchor_url(base: str, a: HtmlElement) -> str | None:
     url = _absolute(base, a.get("href"))
     if url is None and (onclick := a.get("onclick")) and (m := _JS_URL.search(onclick)):
         url = _absolute(base, m.group(1))
@@ -179,7 +177,7 @@ _MORE_WORDS = frozenset(
 )
 
 
-def _more_text(a: Element) -> str | None:
+def _more_text(a: HtmlElement) -> str | None:
     """'' for a 更多/more/>> link, the name for 更多通知公告, None for any other link."""
     text = _text(a)
     if not text:
@@ -203,7 +201,7 @@ _NAV_SUBSTR = ("nav", "menu", "daohang")
 _NAV_TOKENS = frozenset({"dh"})
 _HARD_SUBSTR = ("header", "banner", "crumb", "weizhi", "dqwz", "position", "location", "toolbar", "topbar")
 _HARD_TOKENS = frozenset({"top", "head", "mbx", "path"})
-_SOFT_SUBSTR = ("left", "side", "subnav", "submenu", "sublm", "ejlm", "ejdh")
+_SOFT_SUBSTR = ("left", "side", "sublm", "ejlm", "ejdh")
 _SOFT_TOKENS = frozenset({"sub", "aside"})
 _FOOTER_MARKERS = (
     "版权所有",
@@ -219,7 +217,7 @@ _FOOTER_MARKERS = (
 _WRAPPER_SHARE = 0.6  # a "nav"/"footer" holding most of a page's links is a page wrapper, not a nav
 
 
-def _hints(el: Element) -> int:
+def _hints(el: HtmlElement) -> int:
     tag = el.tag
     if tag == "footer":
         return _FOOTER
@@ -247,7 +245,7 @@ def _hints(el: Element) -> int:
 class _Script:
     text: str
     src: str
-    parent: Element | None
+    parent: HtmlElement | None
 
 
 class _Page:
@@ -257,8 +255,7 @@ class _Page:
         self.root = parse_html(html)
         self.page_url = page_url
         base = self.root.find(".//base[@href]")
-        self.base = _absolute(page_url, base.get("href")) if base is not None else None
-        self.base = self.base or page_url
+        self.base: str = (_absolute(page_url, base.get("href")) if base is not None else None) or page_url
         self.host = _site_host(page_url)
         # Datastores, pagers and dataproxy configs live in scripts: read them before the scripts go.
         self.datastores = find_datastores(self.root)
@@ -277,19 +274,18 @@ class _Page:
                 if strings:
                     holder.set("title", _collapse(max((s for _, s in strings), key=len)))
             script.drop_tree()
+        self.templates = self.root.find(".//template") is not None
         for el in list(self.root.iter("style", "select", "noscript", "template")):
-            if el.tag == "template":
-                self.scripts.append(_Script("template(", "", el.getparent()))
             el.drop_tree()
         self.body = self.root.find("body")
         if self.body is None:
             self.body = self.root
         self.anchors = [a for a in self.body.iter("a") if a.get("href") or a.get("onclick")]
-        self.link_count: dict[Element, int] = {}
+        self.link_count: dict[HtmlElement, int] = {}
         for a in self.anchors:
             for anc in a.iterancestors():
                 self.link_count[anc] = self.link_count.get(anc, 0) + 1
-        self.zone: dict[Element, int] = {}
+        self.zone: dict[HtmlElement, int] = {}
         total = len(self.anchors)
         for el in self.root.iter(etree.Element):
             parent = el.getparent()
@@ -303,7 +299,7 @@ class _Page:
         if self.crumb is not None:
             self._mark(self.crumb, _HARD)
 
-    def _mark(self, el: Element, bits: int) -> None:
+    def _mark(self, el: HtmlElement, bits: int) -> None:
         for sub in el.iter(etree.Element):
             self.zone[sub] = self.zone.get(sub, 0) | bits
 
@@ -324,20 +320,29 @@ class _Page:
             if top is not None and top is not self.body:
                 self._mark(top, _FOOTER)
 
-    def bits(self, el: Element | None) -> int:
+    def bits(self, el: HtmlElement | None) -> int:
         return self.zone.get(el, 0) if el is not None else 0
 
-    def region(self, el: Element | None) -> str:
+    def region(self, el: HtmlElement | None) -> str:
         """'footer', 'hard' (nav, header, breadcrumb), 'soft' (sidebar) or 'main'."""
-        bits = self.bits(el)
-        if bits & _FOOTER:
+        return _region(self.bits(el))
+
+    def row_region(self, row: _Row) -> str:
+        """A row's region: its list's, or "footer" when the row is a block that is itself a footer."""
+        if row.el.tag not in _ROW_TAGS and row.el.tag != "a" and self.region(row.el) == "footer":
             return "footer"
-        if bits & _HARD:
-            return "hard"
-        return "soft" if bits & _SOFT else "main"
+        return self.region(row.container)
 
     def same_site(self, url: str) -> bool:
         return _site_host(url) == self.host
+
+
+def _region(bits: int) -> str:
+    if bits & _FOOTER:
+        return "footer"
+    if bits & _HARD:
+        return "hard"
+    return "soft" if bits & _SOFT else "main"
 
 
 # --- breadcrumbs and column names -----------------------------------------------------------------------
@@ -353,10 +358,10 @@ _CRUMB_TAILS = frozenset({"正文", "内容", "详情", "正文内容", "详细�
 _SEP = "\x00"
 
 
-def _crumb_parts(el: Element) -> list[str]:
+def _crumb_parts(el: HtmlElement) -> list[str]:
     pieces: list[str] = []
 
-    def walk(e: Element) -> None:
+    def walk(e: HtmlElement) -> None:
         if not isinstance(e.tag, str):
             return
         if e.tag == "img":
@@ -385,7 +390,7 @@ def _crumb_parts(el: Element) -> list[str]:
     return out
 
 
-def _find_breadcrumb(body: Element) -> Element | None:
+def _find_breadcrumb(body: HtmlElement) -> HtmlElement | None:
     """The element holding 当前位置：首页 > … (by its label first, then by a class/id hint)."""
     for node in body.xpath(".//text()"):
         if not _CRUMB_LABEL.match(node.strip()):
@@ -394,7 +399,7 @@ def _find_breadcrumb(body: Element) -> Element | None:
         for _ in range(4):
             if el is None or el is body or len(_text(el)) > 200:
                 break
-            if len(_crumb_parts(el)) >= 1 and (el.find(".//a") is not None or len(_crumb_parts(el)) >= 2):
+            if _crumb_parts(el):
                 return el
             el = el.getparent()
     for el in body.iter(etree.Element):
@@ -415,12 +420,18 @@ def breadcrumb(html: str) -> list[str]:
     return _crumb_parts(page.crumb) if page.crumb is not None else []
 
 
-def _column_name(page: _Page) -> str | None:
+def _meta_column_name(page: _Page) -> str | None:
     for meta in page.root.iter("meta"):
         if (meta.get("name") or "").strip().lower() == "columnname" and (
             name := _collapse(meta.get("content"))
         ):
             return name
+    return None
+
+
+def _column_name(page: _Page) -> str | None:
+    if name := _meta_column_name(page):
+        return name
     parts = _crumb_parts(page.crumb) if page.crumb is not None else []
     return parts[-1] if parts else None
 
@@ -452,13 +463,13 @@ _PIN_IMG = re.compile(r"zhiding|置顶|(?:^|[/_-])(?:top|zd|ding)\d*\.(?:gif|png
 
 @dataclass
 class _Row:
-    el: Element
-    anchors: list[Element]
-    container: Element
+    el: HtmlElement
+    anchors: list[HtmlElement]
+    container: HtmlElement
     siblings: bool  # the date may sit after the row element (flat lists: <a>..</a> 2017-10-12<br>)
 
 
-def _after_text(el: Element) -> str:
+def _after_text(el: HtmlElement) -> str:
     """Tail and following siblings' text up to the next link or <br> (flat list rows)."""
     parts = [el.tail or ""]
     for sib in el.itersiblings():
@@ -469,7 +480,7 @@ def _after_text(el: Element) -> str:
     return _collapse(" ".join(parts))
 
 
-def _row_of(page: _Page, a: Element) -> tuple[Element, bool]:
+def _row_of(page: _Page, a: HtmlElement) -> tuple[HtmlElement, bool]:
     el, depth = a.getparent(), 0
     while el is not None and depth < 6 and el.tag not in _CONTAINER_TAGS:
         if el.tag in _ROW_TAGS:
@@ -484,8 +495,8 @@ def _row_of(page: _Page, a: Element) -> tuple[Element, bool]:
     return cur, True
 
 
-def _rows(page: _Page, scope: Element) -> list[_Row]:
-    rows: dict[Element, _Row] = {}
+def _rows(page: _Page, scope: HtmlElement) -> list[_Row]:
+    rows: dict[HtmlElement, _Row] = {}
     for a in scope.iter("a"):
         if not (a.get("href") or a.get("onclick")):
             continue
@@ -499,7 +510,7 @@ def _rows(page: _Page, scope: Element) -> list[_Row]:
     return list(rows.values())
 
 
-def _pinned(row: Element, text: str) -> bool:
+def _pinned(row: HtmlElement, text: str) -> bool:
     if "置顶" in text or "【顶】" in text or "[顶]" in text:
         return True
     for el in row.iter(etree.Element):
@@ -511,13 +522,13 @@ def _pinned(row: Element, text: str) -> bool:
 
 
 def _item(
-    base: str, row: Element, anchors: Sequence[Element], today: date, after: str = ""
+    base: str, row: HtmlElement, anchors: Sequence[HtmlElement], today: date, after: str = ""
 ) -> ListItem | None:
     """A list item from a row element, its links and any text that follows it; None for pager/more links."""
     if not anchors:
         return None
 
-    def weight(a: Element) -> int:
+    def weight(a: HtmlElement) -> int:
         return max(len(_text(a)), len(_collapse(a.get("title"))))
 
     a = max(anchors, key=weight)
@@ -535,7 +546,8 @@ def _item(
                 break
     if found is None and url:
         found = date_from_url(url, today)
-    title = attr_title if len(attr_title) > len(visible) else visible
+    shown = visible.rstrip(".…")  # list templates cut long titles: 关于印发…的通知...
+    title = attr_title if attr_title.startswith(shown) or len(attr_title) > len(shown) else visible
     title = _collapse(_PIN_TEXT.sub(" ", title))
     return ListItem(title=title, url=url, date=found, pinned=_pinned(row, _text(row)))
 
@@ -593,7 +605,7 @@ def _groups(page: _Page, today: date) -> list[_Group]:
             else (c.getparent(), c.tag, c.get("class"))
         )
         group = groups.setdefault(key, _Group(page.region(c)))
-        if item := _row_item(page, row, today):
+        if page.row_region(row) != "footer" and (item := _row_item(page, row, today)):
             group.items.append(item)
     return list(groups.values())
 
@@ -622,7 +634,7 @@ def is_placeholder(text: str, placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS
     The text may add a few characters around the phrase; a long text that merely mentions one is not.
     """
     core = re.sub(r"[\s!！。.…~～、，,:：;；()（）【】\[\]\"'“”]+", "", text)
-    return any(p in core and len(core) <= len(p) + 12 for p in placeholders if p)
+    return any(p in core and len(core) <= len(p) + 20 for p in placeholders if p)
 
 
 _ZERO_COUNT = re.compile(r"(?:共|总共|总计|合计|记录数?[:：]?)\s*0\s*(?:条|篇|项|个|页)")
@@ -653,7 +665,7 @@ def _dynamic(page: _Page) -> str | None:
                 return f"script {name}"
         elif m := _DYNAMIC_JS.search(script.text):
             return f"script {m.group(0)[:40]}"
-    if page.root.xpath("//@*[starts-with(name(), 'v-') or starts-with(name(), 'ng-') or name()='x-data']"):
+    if page.templates or page.root.xpath("//@*[starts-with(name(), 'v-') or starts-with(name(), 'ng-')]"):
         return "template attributes"
     if any("{{" in (t or "") for t in page.body.itertext()):
         return "template text"
@@ -671,7 +683,7 @@ def _frames(page: _Page) -> list[str]:
     return frames
 
 
-def _placeholder(page: _Page, placeholders: Sequence[str]) -> tuple[str | None, set[Element]]:
+def _placeholder(page: _Page, placeholders: Sequence[str]) -> tuple[str | None, set[HtmlElement]]:
     """The first placeholder in the content area, and the elements holding placeholders."""
     found, holders = None, set()
     for node in page.body.xpath(".//text()"):
@@ -692,7 +704,7 @@ def _placeholder(page: _Page, placeholders: Sequence[str]) -> tuple[str | None, 
     return found, holders
 
 
-def _main_text_length(page: _Page, skip: set[Element]) -> int:
+def _main_text_length(page: _Page, skip: set[HtmlElement]) -> int:
     """Non-link characters in the content area (no nav, header, footer, sidebar, breadcrumb, placeholder)."""
     total = 0
     for node in page.body.xpath(".//text()[not(ancestor::a)]"):
@@ -798,11 +810,11 @@ def analyse_list_page(
     if store is not None and total == 0:
         return result("empty", reason="datastore totalrecord 0")
     uncertain = (
-        _dynamic(page)
-        or (frames and "frames")
-        or (store is not None and "datastore without records")
+        (store is not None and "datastore without records")
         or (proxy is not None and "dataproxy")
+        or (frames and "frames")
         or (page.trs is not None and page.trs.count > 1 and "pager")
+        or _dynamic(page)
     )
     if uncertain:
         return result("unknown", reason=str(uncertain))
@@ -829,7 +841,7 @@ def homepage_newest_date(html: str, page_url: str, today: date) -> tuple[date | 
     page = _Page(html, page_url)
     seen: dict[tuple[str | None, str], date] = {}
     for row in _rows(page, page.body):
-        if page.region(row.container) != "footer" and (item := _row_item(page, row, today)) and item.date:
+        if page.row_region(row) != "footer" and (item := _row_item(page, row, today)) and item.date:
             seen.setdefault((item.url, item.title), item.date)
     for store in page.datastores:
         for item in _fragment_items(page.base, store.records, today):
@@ -878,8 +890,8 @@ def _good_name(name: str) -> bool:
     )
 
 
-def _titleish(el: Element, levels: int = 2) -> bool:
-    cur: Element | None = el
+def _titleish(el: HtmlElement, levels: int = 2) -> bool:
+    cur: HtmlElement | None = el
     for _ in range(levels + 1):
         if cur is None:
             return False
@@ -891,7 +903,7 @@ def _titleish(el: Element, levels: int = 2) -> bool:
     return False
 
 
-def _block_name(page: _Page, more: Element) -> str | None:
+def _block_name(page: _Page, more: HtmlElement) -> str | None:
     """The title of the homepage block a 更多>> link belongs to."""
     embedded = _more_text(more)
     if embedded:
@@ -939,7 +951,7 @@ def discover_columns(html: str, page_url: str) -> list[ColumnLink]:
     page = _Page(html, page_url)
     found: dict[str, ColumnLink] = {}
 
-    def add(name: str, a: Element | None, how: str, url: str | None = None) -> None:
+    def add(name: str, a: HtmlElement | None, how: str, url: str | None = None) -> None:
         url = url or (_anchor_url(page.base, a) if a is not None else None)
         name = _collapse(name)
         if not url or not page.same_site(url) or not _good_name(name):
@@ -949,12 +961,12 @@ def discover_columns(html: str, page_url: str) -> list[ColumnLink]:
             return
         found.setdefault(url, ColumnLink(name, url, how))
 
-    def name_of(a: Element) -> str:
+    def name_of(a: HtmlElement) -> str:
         return (
             _text(a) or _collapse(a.get("title")) or " ".join(_collapse(i.get("alt")) for i in a.iter("img"))
         )
 
-    def dated_row(a: Element) -> bool:
+    def dated_row(a: HtmlElement) -> bool:
         row, siblings = _row_of(page, a)
         return bool(_DATEISH.search(_spaced(row, skip=a) + (_after_text(row) if siblings else "")))
 
@@ -974,9 +986,7 @@ def discover_columns(html: str, page_url: str) -> list[ColumnLink]:
     if page.crumb is not None:
         for a in page.crumb.iter("a"):
             add(name_of(a), a, "breadcrumb")
-    if (own := _column_name(page)) and any(
-        (m.get("name") or "").lower() == "columnname" for m in page.root.iter("meta")
-    ):
+    if own := _meta_column_name(page):
         add(own, None, "meta", url=_absolute(page_url, page_url))
     return list(found.values())
 

@@ -19,8 +19,10 @@ ROOT = Path(__file__).resolve().parents[2]
 GOOD = "code,name,url,level\n4510000031,百色市人民政府,http://www.baise.gov.cn.example/,city\n"
 
 
-def scrapy(*args: str, db_url: str, timeout: int = 120) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GOVHEALTH_DATABASE_URL": db_url, "GOVHEALTH_LOG_LEVEL": "WARNING"}
+def scrapy(
+    *args: str, db_url: str, timeout: int = 120, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **(env_extra or {}), "GOVHEALTH_DATABASE_URL": db_url, "GOVHEALTH_LOG_LEVEL": "WARNING"}
     return subprocess.run(
         [sys.executable, "-m", "scrapy.cmdline", *args], cwd=ROOT, env=env, capture_output=True, text=True,
         timeout=timeout, check=False,

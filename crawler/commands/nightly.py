@@ -1,0 +1,259 @@
+"""`scrapy nightly [--codes A,B] [--level L] [--resume]`: inspect every enabled site in one process.
+
+Sites run in parallel (GOVHEALTH_NIGHTLY_PARALLEL at a time), each in its own crawler with its own
+politeness limits and budgets, so one slow or huge site cannot starve the others. A site that fails
+is recorded and the others go on. `--resume` continues the last unfinished nightly run, skipping the
+sites it already finished. Exit status 0 means every selected site was inspected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import UsageError
+from scrapy.utils.defer import deferred_from_coro
+from sqlalchemy import select
+from twisted.internet import defer, task
+from twisted.python.failure import Failure
+
+from crawler.cli import GovHealthCommand
+from crawler.spiders.portal import PortalSpider
+from crawler.tables import print_table
+from models.base import utcnow
+from models.errors import GovHealthError
+from models.nightly import NIGHTLY_COMPLETE, NIGHTLY_INTERRUPTED, NightlyRun
+from models.repo import SiteInfo, list_sites
+from models.run import RUN_FAILED, RUN_RUNNING, CrawlRun
+
+logger = logging.getLogger(__name__)
+
+# A crawl that ended this way inspected its site: --resume does not crawl it again.
+DONE_REASONS = frozenset({"finished", "govhealth_max_seconds", "closespider_timeout"})
+
+
+@dataclass
+class SiteResult:
+    """What the summary table shows of one site."""
+
+    code: str
+    name: str
+    pages: int = 0
+    broken: int = 0
+    blank: int = 0
+    stale: int = 0
+    unverified: int = 0
+    seconds: float = 0.0
+    budget: str = ""
+    error: str = ""
+    done: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Command(GovHealthCommand):
+    requires_crawler_process = True
+
+    def syntax(self) -> str:
+        return "[--codes A,B] [--level department|city|county] [--resume] [--parallel N]"
+
+    def short_desc(self) -> str:
+        return "Inspect every enabled site (sites in parallel, each polite); resumable"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--codes", help="only these sites, comma-separated")
+        parser.add_argument("--level", choices=("department", "city", "county"))
+        parser.add_argument("--resume", action="store_true", help="continue the last unfinished nightly run")
+        parser.add_argument("--parallel", type=int, help="sites at a time (default GOVHEALTH_NIGHTLY_PARALLEL)")
+
+    def handle(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.settings is not None
+        parallel = opts.parallel or self.settings.getint("GOVHEALTH_NIGHTLY_PARALLEL", 8)
+        if parallel < 1:
+            raise UsageError("--parallel must be >= 1")
+        nightly_id, sites, skipped = self.prepare(opts)
+        print(f"== nightly run {nightly_id}: {len(sites)} sites to inspect"
+              + (f", {skipped} already done" if skipped else ""), flush=True)
+        self.results = {s.code: SiteResult(s.code, s.name) for s in sites}
+        self.started = time.monotonic()
+        self.interrupted = False
+        runner = Runner(self, sites, nightly_id, parallel)
+        assert self.crawler_process is not None
+        d = runner.run()
+        d.addBoth(self._stop)
+        self.crawler_process.start(stop_after_crawl=False, install_signal_handlers=True)
+        complete = self.finish(nightly_id)
+        self.exitcode = 0 if complete else 1
+
+    def _stop(self, result: Any) -> Any:
+        from twisted.internet import reactor
+
+        if reactor.running:  # type: ignore[attr-defined]
+            reactor.stop()  # type: ignore[attr-defined]
+        return result
+
+    def prepare(self, opts: argparse.Namespace) -> tuple[int, list[SiteInfo], int]:
+        """Open (or resume) the nightly run and pick the sites still to inspect."""
+        codes = [c.strip() for c in (opts.codes or "").split(",") if c.strip()]
+        with self.session(write=True) as session:
+            if opts.resume:
+                nightly = session.scalars(
+                    select(NightlyRun).where(NightlyRun.status != NIGHTLY_COMPLETE).order_by(NightlyRun.id.desc())
+                ).first()
+                if nightly is None:
+                    raise GovHealthError("no unfinished nightly run to resume")
+                # crawls killed mid-run never stored findings: mark them failed and inspect their sites again
+                for run in session.scalars(select(CrawlRun).where(CrawlRun.nightly_id == nightly.id,
+                                                                  CrawlRun.status == RUN_RUNNING)):
+                    run.status, run.finished_at, run.close_reason = RUN_FAILED, utcnow(), "killed"
+                done = set(session.scalars(
+                    select(CrawlRun.site_id).where(CrawlRun.nightly_id == nightly.id,
+                                                   CrawlRun.close_reason.in_(DONE_REASONS))
+                ))
+                wanted = set(nightly.codes)
+                sites = [s for s in list_sites(session, codes=wanted) if s.code in wanted]
+                todo = [s for s in sites if s.id not in done]
+                nightly.status = "running"
+                return nightly.id, todo, len(sites) - len(todo)
+            sites = list_sites(session, enabled_only=True, codes=codes, level=opts.level or "")
+            if codes and (missing := set(codes) - {s.code for s in sites}):
+                raise GovHealthError(f"unknown or disabled site codes: {', '.join(sorted(missing))}")
+            if not sites:
+                raise GovHealthError("no enabled sites to inspect: register some with 'scrapy sites import FILE'")
+            nightly = NightlyRun(codes=[s.code for s in sites])
+            session.add(nightly)
+            session.flush()
+            return nightly.id, sites, 0
+
+    def finish(self, nightly_id: int) -> bool:
+        results = list(self.results.values())
+        complete = not self.interrupted and all(r.done for r in results)
+        with self.session(write=True) as session:
+            nightly = session.get_one(NightlyRun, nightly_id)
+            nightly.finished_at = utcnow()
+            nightly.status = NIGHTLY_COMPLETE if complete else NIGHTLY_INTERRUPTED
+            nightly.summary = {r.code: {"pages": r.pages, "broken": r.broken, "error": r.error} for r in results}
+        rows = [[r.code, r.name, str(r.pages), str(r.broken), str(r.blank), str(r.stale), str(r.unverified),
+                 f"{r.seconds:.0f}s", r.budget, r.error or ("" if r.done else "not run")] for r in results]
+        print_table(rows, ("code", "site", "pages", "broken", "blank", "stale", "unverified", "time", "budget", "errors"),
+                    title=f"nightly run {nightly_id}: {'complete' if complete else 'NOT complete'}")
+        if not complete:
+            print("resume with: scrapy nightly --resume", file=sys.stderr)
+        return complete
+
+
+class Runner:
+    """Keep up to ``parallel`` site crawls going until every site is done, and show progress."""
+
+    def __init__(self, command: Command, sites: list[SiteInfo], nightly_id: int, parallel: int) -> None:
+        self.command = command
+        self.queue = list(sites)
+        self.nightly_id = nightly_id
+        self.parallel = parallel
+        self.active: dict[str, Crawler] = {}
+        self.total = len(sites)
+        self.done = 0
+        self.console = Console(stderr=True)
+        self.progress: Progress | None = None
+        self.stopping = False
+
+    def run(self) -> defer.Deferred[None]:
+        process = self.command.crawler_process
+        assert process is not None
+        if self.console.is_terminal:
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                     TimeElapsedColumn(), console=self.console, transient=False)
+            self.progress.start()
+            self.task_id = self.progress.add_task("sites", total=self.total)
+        self.ticker = task.LoopingCall(self.report)
+        self.ticker.start(2.0 if self.progress else 30.0, now=False)
+        self.finished: defer.Deferred[None] = defer.Deferred()
+        for _ in range(min(self.parallel, len(self.queue))):
+            self.start_next()
+        if not self.queue and not self.active:
+            self.finished.callback(None)
+        return self.finished
+
+    def start_next(self) -> None:
+        if self.stopping or not self.queue:
+            if not self.active and not self.finished.called:
+                self.close()
+            return
+        site = self.queue.pop(0)
+        process = self.command.crawler_process
+        assert process is not None
+        crawler = process.create_crawler(PortalSpider)
+        crawler.signals.connect(self.on_spider_closed, signal=signals.spider_closed)
+        self.active[site.code] = crawler
+        started = time.monotonic()
+        d = deferred_from_coro(process.crawl(crawler, code=site.code, nightly_id=str(self.nightly_id)))
+        d.addBoth(self.site_done, site, crawler, started)
+
+    def on_spider_closed(self, spider: Any, reason: str) -> None:
+        if reason == "shutdown":  # Ctrl-C / SIGTERM: stop starting new sites
+            self.stopping = True
+            self.command.interrupted = True
+
+    def site_done(self, outcome: Any, site: SiteInfo, crawler: Crawler, started: float) -> None:
+        self.active.pop(site.code, None)
+        self.done += 1
+        result = self.command.results[site.code]
+        result.seconds = time.monotonic() - started
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        result.pages = stats.get("govhealth/pages", 0)
+        result.broken = stats.get("govhealth/findings/broken_link", 0)
+        result.blank = stats.get("govhealth/findings/blank_column", 0)
+        result.stale = stats.get("govhealth/findings/stale_column", 0)
+        result.unverified = stats.get("govhealth/findings/unverified_link", 0) + stats.get(
+            "govhealth/findings/unverified_column", 0)
+        result.budget = "|".join(k.rsplit("/", 1)[-1] for k in stats if k.startswith("govhealth/budget/"))
+        reason = stats.get("finish_reason")
+        if isinstance(outcome, Failure):
+            result.error = f"{type(outcome.value).__name__}: {str(outcome.value)[:80]}"
+            logger.error("site %s failed: %s", site.code, outcome.getErrorMessage())
+        elif reason not in DONE_REASONS:
+            result.error = f"stopped: {reason}"
+        else:
+            result.done = True
+            if stats.get("govhealth/findings/site_unreachable"):
+                result.error = "homepage unreachable"
+        self.log_site(result)
+        self.start_next()
+
+    def log_site(self, result: SiteResult) -> None:
+        line = (f"[{self.done}/{self.total}] {result.code} {result.name}: {result.pages} pages, {result.broken} broken, "
+                f"{result.blank} blank, {result.stale} stale, {result.unverified} unverified, {result.seconds:.0f}s"
+                + (f", ERROR {result.error}" if result.error else ""))
+        if self.progress:
+            self.progress.console.print(line)
+            self.progress.update(self.task_id, completed=self.done)
+        else:
+            print(line, flush=True)
+
+    def report(self) -> None:
+        elapsed = max(time.monotonic() - self.command.started, 1e-6)
+        pages = sum(r.pages for r in self.command.results.values())
+        for crawler in self.active.values():
+            pages += crawler.stats.get_value("govhealth/pages", 0) if crawler.stats else 0
+        findings = sum(r.broken + r.blank + r.stale for r in self.command.results.values())
+        text = (f"sites {self.done}/{self.total} ({len(self.active)} running) · {pages / elapsed:.1f} pages/s · "
+                f"{findings} findings so far")
+        if self.progress:
+            self.progress.update(self.task_id, description=text)
+        else:
+            print(f"progress: {text}", flush=True)
+
+    def close(self) -> None:
+        if self.ticker.running:
+            self.ticker.stop()
+        if self.progress:
+            self.progress.stop()
+        self.finished.callback(None)
