@@ -18,13 +18,19 @@ __all__ = [
     "MAX_ANNOUNCED_PAGES",
     "DataProxyRequest",
     "Datastore",
+    "TrsPaging",
+    "dataproxy_from_tree",
     "find_datastores",
     "hanweb_dataproxy",
     "hanweb_datastore",
     "hanweb_initdata",
+    "paging_urls",
     "parse_dataproxy_response",
     "parse_html",
+    "parse_js_object",
+    "select_dataproxy",
     "trs_page_urls",
+    "trs_paging",
 ]
 
 DEFAULT_PROXY_PATH = "/module/web/jpage/dataproxy.jsp"

@@ -663,6 +663,8 @@ def _dynamic(page: _Page) -> str | None:
             name = urlsplit(script.src).path.rsplit("/", 1)[-1]
             if _DYNAMIC_SRC.search(name) and "jquery.min" not in name.lower():
                 return f"script {name}"
+        elif "createPageHTML" in script.text or "countPage" in script.text:
+            continue  # a TRS pager writes page links, not rows (trs_paging reads it)
         elif m := _DYNAMIC_JS.search(script.text):
             return f"script {m.group(0)[:40]}"
     if page.templates or page.root.xpath("//@*[starts-with(name(), 'v-') or starts-with(name(), 'ng-')]"):
@@ -691,11 +693,9 @@ def _placeholder(page: _Page, placeholders: Sequence[str]) -> tuple[str | None, 
         text = _collapse(node)
         if not text or page.region(owner) != "main":
             continue
-        match = _ZERO_COUNT.search(text)
-        if is_placeholder(text, placeholders) or match:
-            found = found or (
-                text if is_placeholder(text, placeholders) else match.group(0) if match else text
-            )
+        zero = _ZERO_COUNT.search(text)
+        if shown := text if is_placeholder(text, placeholders) else zero.group(0) if zero else None:
+            found = found or shown
             holders.add(owner)
     for img in page.body.iter("img"):
         alt = _collapse(img.get("alt"))
@@ -724,7 +724,7 @@ def _empty_container(page: _Page) -> str | None:
             and _hinted(el, _LIST_HINT_SUBSTR, _LIST_HINT_TOKENS)
             and page.link_count.get(el, 0) == 0
             and len(re.sub(r"\s+", "", "".join(el.itertext()))) <= 20
-            and not any(True for _ in el.iter(*_MEDIA) if _ is not el)
+            and not any(media is not el for media in el.iter(*_MEDIA))
         ):
             attr = (el.get("id") and f"#{el.get('id')}") or f".{_collapse(el.get('class')).replace(' ', '.')}"
             return f"{el.tag}{attr}"

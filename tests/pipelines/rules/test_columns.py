@@ -253,6 +253,12 @@ def test_empty_list_container_is_empty():
     assert (result.kind, result.reason) == ("empty", "empty container ul.news_list")
 
 
+def test_empty_trs_list_with_a_one_page_pager_is_empty():
+    pager = '<script>var countPage = 1;var currentPage = 0;if(countPage>1)document.write("<a href=\\"index_1.html\\">下一页</a>");</script>'
+    result = analyse(f'<ul class="list"></ul><div class="page">{pager}</div>')
+    assert (result.kind, result.reason, result.next_pages) == ("empty", "empty container ul.list", ())
+
+
 def test_main_placeholder_wins_over_a_dated_sidebar_list():
     side = """<div class="side"><ul><li><a href="/xwzx/t20180104_1.html">县长调研重点项目建设情况</a><span>2018-01-04</span></li>
     <li><a href="/xwzx/t20180103_2.html">全县脱贫攻坚推进会召开</a><span>2018-01-03</span></li></ul></div>"""
