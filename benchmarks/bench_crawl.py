@@ -66,7 +66,9 @@ GOVHEALTH_SETTINGS = {
 
 # --- the site -------------------------------------------------------------------------------------
 
-TREE_FANOUT = 8  # page i has children 8i+1 .. 8i+8: every page is reachable, depth ~log8(N) <= GOVHEALTH_MAX_DEPTH
+TREE_FANOUT = (
+    8  # page i has children 8i+1 .. 8i+8: every page is reachable, depth ~log8(N) <= GOVHEALTH_MAX_DEPTH
+)
 RANDOM_LINKS = 12  # other pages linked from each page by a seeded pseudo-random scheme
 MEDIA_PER_PAGE = 2  # images, attachments and external links per page (each)
 MISSING_MOD = 100  # target j of a kind is missing when j % 100 == 37: ~1% of each kind
@@ -80,8 +82,11 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000100ff25dc2c0000000049454e44ae426082"
 )
-ATTACHMENT_KINDS = (("pdf", b"%PDF-1.4\n% govhealth benchmark\n%%EOF\n"), ("doc", b"\xd0\xcf\x11\xe0" + b"\0" * 508),
-                    ("xls", b"\xd0\xcf\x11\xe0" + b"\1" * 508))  # fmt: skip
+ATTACHMENT_KINDS = (
+    ("pdf", b"%PDF-1.4\n% govhealth benchmark\n%%EOF\n"),
+    ("doc", b"\xd0\xcf\x11\xe0" + b"\0" * 508),
+    ("xls", b"\xd0\xcf\x11\xe0" + b"\1" * 508),
+)
 
 
 @dataclass
@@ -138,10 +143,15 @@ def generate_site(root: Path, pages: int, port: int, seed: int = 2019) -> SiteSp
             parent = (i - 1) // TREE_FANOUT
             links.setdefault(page_path(parent), f'<a href="{page_path(parent)}">上一级栏目</a>')
         for child in range(TREE_FANOUT * i + 1, min(TREE_FANOUT * i + TREE_FANOUT + 1, pages)):
-            links.setdefault(page_path(child), f'<li><a href="{page_path(child)}">{COLUMNS[child % 8]}子栏目{child}</a></li>')
+            links.setdefault(
+                page_path(child),
+                f'<li><a href="{page_path(child)}">{COLUMNS[child % 8]}子栏目{child}</a></li>',
+            )
         for _ in range(RANDOM_LINKS):
             k = rng.randrange(pages)
-            links.setdefault(page_path(k), f'<li><a href="{page_path(k)}">{COLUMNS[k % 8]}：关于第{k}号事项的通知</a></li>')
+            links.setdefault(
+                page_path(k), f'<li><a href="{page_path(k)}">{COLUMNS[k % 8]}：关于第{k}号事项的通知</a></li>'
+            )
         if i % 100 == 50:
             gone = page_path(missing_pages[(i - 50) // 100])
             links.setdefault(gone, f'<li><a href="{gone}">已撤稿的信息</a></li>')
@@ -177,7 +187,11 @@ def generate_site(root: Path, pages: int, port: int, seed: int = 2019) -> SiteSp
             f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>外部网站第{j}页</title></head>"
             f"<body><p>{FILLER}</p></body></html>"
         ).encode()
-        for path, data in ((f"img/{j}.png", PNG), (att_path(j)[1:], ATTACHMENT_KINDS[j % 3][1]), (f"ext/{j}.html", ext_html)):
+        for path, data in (
+            (f"img/{j}.png", PNG),
+            (att_path(j)[1:], ATTACHMENT_KINDS[j % 3][1]),
+            (f"ext/{j}.html", ext_html),
+        ):
             (root / path).write_bytes(data)
             total_bytes += len(data)
             files += 1
@@ -209,7 +223,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_until_listening(proc: subprocess.Popen[bytes] | None, addresses: list[tuple[str, int]], timeout: float = 15) -> None:
+def wait_until_listening(
+    proc: subprocess.Popen[bytes] | None, addresses: list[tuple[str, int]], timeout: float = 15
+) -> None:
     """Poll until every address accepts connections; fail early if the server process died."""
     deadline = time.monotonic() + timeout
     pending = list(addresses)
@@ -247,7 +263,9 @@ class NginxServer:
     def config(self) -> str:
         w = self.workdir
         listens = "\n".join(f"    listen {h}:{self.port} reuseport;" for h in (MAIN_HOST, *EXTERNAL_HOSTS))
-        temps = "\n".join(f"  {name}_temp_path {w}/{name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        temps = "\n".join(
+            f"  {name}_temp_path {w}/{name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
         return f"""daemon off;
 worker_processes 2;
 pid {w}/nginx.pid;
@@ -288,11 +306,11 @@ http {{
         conf = self.workdir / "nginx.conf"
         self.workdir.mkdir(parents=True, exist_ok=True)
         conf.write_text(self.config())
-        self.proc = subprocess.Popen(  # noqa: S603
+        self.proc = subprocess.Popen(
             [binary, "-c", str(conf), "-p", str(self.workdir), "-e", str(self.workdir / "nginx-error.log")],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
-            stderr=open(self.workdir / "nginx-stderr.log", "wb"),  # noqa: SIM115
+            stderr=subprocess.DEVNULL,  # nginx logs into error_log
             start_new_session=True,
         )
         addresses = [(h, self.port) for h in (MAIN_HOST, *EXTERNAL_HOSTS)] + [(MAIN_HOST, self.status_port)]
@@ -305,7 +323,7 @@ http {{
 
     def requests(self) -> int | None:
         """Requests nginx has handled so far (this status request included)."""
-        with urllib.request.urlopen(f"http://{MAIN_HOST}:{self.status_port}/", timeout=5) as r:  # noqa: S310
+        with urllib.request.urlopen(f"http://{MAIN_HOST}:{self.status_port}/", timeout=5) as r:
             match = re.search(rb"\n\s*(\d+)\s+(\d+)\s+(\d+)", r.read())
         return int(match[3]) if match else None
 
@@ -335,7 +353,7 @@ class PythonServer:
     def start(self) -> None:
         for _ in range(max(2, os.cpu_count() or 2)):
             self.procs.append(
-                subprocess.Popen(  # noqa: S603
+                subprocess.Popen(
                     [sys.executable, __file__, "--serve-worker", str(self.root), str(self.port)],
                     stdin=subprocess.DEVNULL,
                     start_new_session=True,
@@ -366,8 +384,12 @@ def serve_worker(root: str, port: int) -> None:
 
     class Handler(SimpleHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
-        extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".html": "text/html; charset=utf-8",
-                          ".doc": "application/msword", ".xls": "application/vnd.ms-excel"}  # fmt: skip
+        extensions_map = {  # noqa: RUF012
+            **SimpleHTTPRequestHandler.extensions_map,
+            ".html": "text/html; charset=utf-8",
+            ".doc": "application/msword",
+            ".xls": "application/vnd.ms-excel",
+        }
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -411,15 +433,21 @@ def _stat(pid: int | str) -> list[str] | None:
 def tree_pids(root: int) -> list[int]:
     """``root`` and all its descendants (from /proc)."""
     children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and (fields := _stat(entry)):
-            children.setdefault(int(fields[1]), []).append(int(entry))
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(entry.name)):
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
     found, todo = [], [root]
     while todo:
         pid = todo.pop()
         found.append(pid)
         todo.extend(children.get(pid, ()))
     return found
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores have spent busy since boot (/proc/stat: everything but idle and iowait)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / CLOCK_TICKS
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -476,6 +504,8 @@ class Measured:
     ru_maxrss_bytes: int  # largest single process of the tree
     server_requests: int | None  # requests nginx handled during the run
     server_cpu_seconds: float
+    other_cpu_seconds: float  # CPU the rest of the machine used meanwhile: other load skews wall times
+    load_average_before: float
     stdout_path: str
     stderr_path: str
 
@@ -488,10 +518,19 @@ def run_measured(
     before = server.requests()
     server_pids = server.pids()
     server_cpu = cpu_seconds(server_pids)
-    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+    busy = machine_busy_seconds()
+    load = float(Path("/proc/loadavg").read_text().split()[0])
+    with out_path.open("wb") as out, err_path.open("wb") as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err,  # noqa: S603
-                                start_new_session=True)  # fmt: skip
+        proc = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+        )
         monitor = TreeMonitor(proc.pid)
         monitor.sample()
         monitor.start()
@@ -505,6 +544,8 @@ def run_measured(
         wall = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
     kill_group(proc.pid)  # leftovers of the tool's own process group, if any
+    busy = machine_busy_seconds() - busy
+    server_cpu = cpu_seconds(server_pids) - server_cpu
     after = server.requests()
     ru_maxrss = usage.ru_maxrss * 1024
     return Measured(
@@ -516,7 +557,9 @@ def run_measured(
         peak_rss_sampled_tree_bytes=monitor.peak_tree_rss,
         ru_maxrss_bytes=ru_maxrss,
         server_requests=after - before - 1 if before is not None and after is not None else None,
-        server_cpu_seconds=round(cpu_seconds(server_pids) - server_cpu, 2),
+        server_cpu_seconds=round(server_cpu, 2),
+        other_cpu_seconds=round(max(0.0, busy - server_cpu - usage.ru_utime - usage.ru_stime), 1),
+        load_average_before=load,
         stdout_path=str(out_path),
         stderr_path=str(err_path),
     )
@@ -541,22 +584,47 @@ def project_python(explicit: str | None) -> str:
     return str(venv) if venv.exists() else sys.executable
 
 
-def run_govhealth(site_url: str, spec: SiteSpec, work: Path, server: Any, python: str, label: str, timeout: float) -> dict[str, Any]:
-    """Register the site in a fresh SQLite DB, crawl it with `scrapy crawl portal`, read the run back."""
+def govhealth_command(python: str, extra_settings: dict[str, str]) -> list[str]:
+    command = [python, "-m", "scrapy", "crawl", "portal", "-a", f"code={SITE_CODE}"]
+    for name, value in {**GOVHEALTH_SETTINGS, **extra_settings}.items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
+def register_site(site_url: str, work: Path, python: str, label: str) -> tuple[Path, dict[str, str]]:
+    """A fresh SQLite database with the site registered by `scrapy sites import`."""
     db = work / f"{label}.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     env = {**os.environ, "GOVHEALTH_DATABASE_URL": f"sqlite:///{db}", "PYTHONUNBUFFERED": "1"}
     sites_csv = work / f"{label}-sites.csv"
     sites_csv.write_text(f"code,name,url\n{SITE_CODE},{SITE_NAME},{site_url}\n", encoding="utf-8")
-    imported = subprocess.run(  # noqa: S603
-        [python, "-m", "scrapy", "sites", "import", str(sites_csv)], cwd=ROOT, env=env, capture_output=True, text=True
+    imported = subprocess.run(
+        [python, "-m", "scrapy", "sites", "import", str(sites_csv)],
+        cwd=ROOT,
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
     )
     if imported.returncode != 0:
         raise RuntimeError(f"scrapy sites import failed:\n{imported.stdout}{imported.stderr}")
-    command = [python, "-m", "scrapy", "crawl", "portal", "-a", f"code={SITE_CODE}"]
-    for name, value in GOVHEALTH_SETTINGS.items():
-        command += ["-s", f"{name}={value}"]
+    return db, env
+
+
+def run_govhealth(
+    site_url: str,
+    spec: SiteSpec,
+    work: Path,
+    server: Any,
+    python: str,
+    label: str,
+    timeout: float,
+    extra_settings: dict[str, str],
+) -> dict[str, Any]:
+    """Register the site in a fresh SQLite DB, crawl it with `scrapy crawl portal`, read the run back."""
+    db, env = register_site(site_url, work, python, label)
+    command = govhealth_command(python, extra_settings)
     m = run_measured(command, cwd=ROOT, env=env, logs=work, name=label, server=server, timeout=timeout)
     result: dict[str, Any] = {"tool": "govhealth", "label": label, **asdict(m)}
     if m.exit_code != 0:
@@ -571,9 +639,20 @@ def run_govhealth(site_url: str, spec: SiteSpec, work: Path, server: Any, python
             return result
         run_id, pages, targets, broken, unverified, status, budget, reason, stats_json = row
         stats = json.loads(stats_json or "{}")
-        occurrences = conn.execute("SELECT COALESCE(SUM(source_count), 0) FROM link_checks WHERE run_id=?", (run_id,)).fetchone()[0]
-        broken_urls = {u for (u,) in conn.execute("SELECT url FROM link_checks WHERE run_id=? AND state='broken'", (run_id,))}
-        by_type = dict(conn.execute("SELECT resource_type, COUNT(*) FROM link_checks WHERE run_id=? GROUP BY 1", (run_id,)).fetchall())
+        occurrences = conn.execute(
+            "SELECT COALESCE(SUM(source_count), 0) FROM link_checks WHERE run_id=?", (run_id,)
+        ).fetchone()[0]
+        broken_urls = {
+            u
+            for (u,) in conn.execute(
+                "SELECT url FROM link_checks WHERE run_id=? AND state='broken'", (run_id,)
+            )
+        }
+        by_type = dict(
+            conn.execute(
+                "SELECT resource_type, COUNT(*) FROM link_checks WHERE run_id=? GROUP BY 1", (run_id,)
+            ).fetchall()
+        )
     expected = {absolute(site_url, t) for t in spec.missing}
     requests = int(stats.get("downloader/request_count", 0))
     result.update(
@@ -587,7 +666,11 @@ def run_govhealth(site_url: str, spec: SiteSpec, work: Path, server: Any, python
         close_reason=reason,
         requests=requests,
         responses=int(stats.get("downloader/response_count", 0)),
-        request_methods={k.rsplit("/", 1)[-1]: v for k, v in stats.items() if k.startswith("downloader/request_method_count/")},
+        request_methods={
+            k.rsplit("/", 1)[-1]: v
+            for k, v in stats.items()
+            if k.startswith("downloader/request_method_count/")
+        },
         rechecks=stats.get("govhealth/rechecks", 0),
         scrapy_elapsed_seconds=stats.get("elapsed_time_seconds"),
         targets_by_type=by_type,
@@ -608,29 +691,48 @@ def install_linkinator(cache: Path) -> tuple[Path | None, str]:
     npm = shutil.which("npm")
     if not npm:
         return None, "npm is not installed"
-    proc = subprocess.run(  # noqa: S603
+    proc = subprocess.run(
         [npm, "install", "--prefix", str(cache / "npm"), "--no-audit", "--no-fund", "linkinator"],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0 or not binary.exists():
         return None, f"npm install linkinator failed: {proc.stderr.strip()[-500:]}"
     return binary, ""
 
 
-def run_linkinator(binary: Path, site_url: str, spec: SiteSpec, work: Path, server: Any, timeout: float,
-                   skip_external: bool) -> dict[str, Any]:  # fmt: skip
-    command = [str(binary), site_url, "--recurse", "--concurrency", "100", "--timeout", "30000", "--verbosity", "error"]
+def run_linkinator(
+    binary: Path, site_url: str, spec: SiteSpec, work: Path, server: Any, timeout: float, skip_external: bool
+) -> dict[str, Any]:
+    command = [
+        str(binary),
+        site_url,
+        "--recurse",
+        "--concurrency",
+        "100",
+        "--timeout",
+        "30000",
+        "--verbosity",
+        "error",
+    ]
     if skip_external:
         command += ["--skip", r"^http://127\.0\.0\.[2-9]"]
-    m = run_measured(command, cwd=work, env=dict(os.environ), logs=work, name="linkinator", server=server, timeout=timeout)
-    version = (binary.parent.parent / "linkinator" / "package.json")
+    m = run_measured(
+        command, cwd=work, env=dict(os.environ), logs=work, name="linkinator", server=server, timeout=timeout
+    )
+    version = binary.parent.parent / "linkinator" / "package.json"
     result: dict[str, Any] = {
         "tool": "linkinator",
         "label": "linkinator",
         "version": json.loads(version.read_text()).get("version") if version.exists() else None,
         **asdict(m),
     }
-    text = re.sub(r"\x1b\[[0-9;]*m", "", Path(m.stdout_path).read_text(errors="replace") + Path(m.stderr_path).read_text(errors="replace"))
+    text = re.sub(
+        r"\x1b\[[0-9;]*m",
+        "",
+        Path(m.stdout_path).read_text(errors="replace") + Path(m.stderr_path).read_text(errors="replace"),
+    )
     summary = re.search(r"(?:Detected (\d+) broken links\. )?Scanned (\d+) links", text, re.IGNORECASE)
     if summary is None:
         summary = re.search(r"Successfully scanned (\d+) links", text)
@@ -662,16 +764,23 @@ def install_linkchecker(cache: Path) -> tuple[Path | None, str]:
     if binary.exists():
         return binary, ""
     base = getattr(sys, "_base_executable", sys.executable)
-    made = subprocess.run([base, "-m", "venv", str(venv)], capture_output=True, text=True)  # noqa: S603
+    made = subprocess.run([base, "-m", "venv", str(venv)], check=False, capture_output=True, text=True)
     if made.returncode != 0:
         return None, f"python -m venv failed: {made.stderr.strip()[-300:]}"
-    proc = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "linkchecker"], capture_output=True, text=True)  # noqa: S603
+    proc = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "-q", "linkchecker"],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0 or not binary.exists():
         return None, f"pip install linkchecker failed: {proc.stderr.strip()[-500:]}"
     return binary, ""
 
 
-def run_linkchecker(binary: Path, site_url: str, spec: SiteSpec, work: Path, server: Any, timeout: float) -> dict[str, Any]:
+def run_linkchecker(
+    binary: Path, site_url: str, spec: SiteSpec, work: Path, server: Any, timeout: float
+) -> dict[str, Any]:
     # Run as root, LinkChecker drops to "nobody": its config and home must be readable/writable by anyone.
     home = work / "linkchecker-home"
     home.mkdir(exist_ok=True)
@@ -681,12 +790,19 @@ def run_linkchecker(binary: Path, site_url: str, spec: SiteSpec, work: Path, ser
     config.chmod(0o644)
     env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home), "XDG_DATA_HOME": str(home)}
     command = [str(binary), "-f", str(config), "--check-extern", "--no-status", "-o", "text", site_url]
-    m = run_measured(command, cwd=work, env=env, logs=work, name="linkchecker", server=server, timeout=timeout)
-    version = subprocess.run([str(binary), "--version"], capture_output=True, text=True, env=env).stdout  # noqa: S603
+    m = run_measured(
+        command, cwd=work, env=env, logs=work, name="linkchecker", server=server, timeout=timeout
+    )
+    version = subprocess.run(
+        [str(binary), "--version"], check=False, capture_output=True, text=True, env=env
+    ).stdout
     result: dict[str, Any] = {"tool": "linkchecker", "label": "linkchecker", **asdict(m)}
     result["version"] = (re.search(r"LinkChecker ([\d.]+)", version) or [None, None])[1]
     out = Path(m.stdout_path).read_text(errors="replace")
-    summary = re.search(r"([\d,]+) links? in ([\d,]+) URLs? checked\.\s+([\d,]+) warnings? found\.\s+([\d,]+) errors? found", out)
+    summary = re.search(
+        r"([\d,]+) links? in ([\d,]+) URLs? checked\.\s+([\d,]+) warnings? found\.\s+([\d,]+) errors? found",
+        out,
+    )
     if summary:
         num = [int(g.replace(",", "")) for g in summary.groups()]
         result.update(link_results=num[0], urls_checked=num[1], warnings=num[2], broken_results=num[3])
@@ -706,14 +822,98 @@ def run_linkchecker(binary: Path, site_url: str, spec: SiteSpec, work: Path, ser
     return result
 
 
+def install_py_spy(cache: Path) -> tuple[Path | None, str]:
+    venv = cache / "py-spy-venv"
+    binary = venv / "bin" / "py-spy"
+    if binary.exists():
+        return binary, ""
+    base = getattr(sys, "_base_executable", sys.executable)
+    made = subprocess.run([base, "-m", "venv", str(venv)], check=False, capture_output=True, text=True)
+    if made.returncode != 0:
+        return None, f"python -m venv failed: {made.stderr.strip()[-300:]}"
+    proc = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "-q", "py-spy"], check=False, capture_output=True, text=True
+    )
+    if proc.returncode != 0 or not binary.exists():
+        return None, f"pip install py-spy failed: {proc.stderr.strip()[-500:]}"
+    return binary, ""
+
+
+def summarise_stacks(path: Path, top: int = 30) -> dict[str, Any]:
+    """Self and inclusive shares of the main thread's samples, from py-spy's raw (collapsed) output."""
+    own: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit() or stack.startswith("Thread._bootstrap"):
+            continue  # Twisted's thread pool, idle: the crawl runs on the main thread
+        frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")]
+        n = int(count)
+        total += n
+        own[frames[-1]] = own.get(frames[-1], 0) + n
+        for name in set(frames):
+            inclusive[name] = inclusive.get(name, 0) + n
+
+    def ranked(counter: dict[str, int]) -> list[tuple[str, float]]:
+        return [
+            (name, round(100 * n / total, 1))
+            for name, n in sorted(counter.items(), key=lambda kv: -kv[1])[:top]
+        ]
+
+    return {"samples": total, "self_percent": ranked(own), "inclusive_percent": ranked(inclusive)}
+
+
+def profile_govhealth(
+    site: Site, python: str, extra: dict[str, str], cache: Path, json_path: Path | None
+) -> dict[str, Any]:
+    """Crawl the site once more under py-spy (sampling, ~100 Hz) and summarise where the main thread spends its time."""
+    binary, why = install_py_spy(cache)
+    if binary is None:
+        print(f"  profile skipped: {why}", flush=True)
+        return {"skipped": why}
+    _, env = register_site(site.url, site.work, python, "govhealth-profile")
+    out = (json_path.parent if json_path else site.work) / "govhealth.pyspy.txt"
+    command = [
+        str(binary),
+        "record",
+        "--format",
+        "raw",
+        "--rate",
+        "100",
+        "-o",
+        str(out),
+        "--",
+        *govhealth_command(python, extra),
+    ]
+    print(f"  profiling govhealth with py-spy into {out} ...", flush=True)
+    proc = subprocess.run(command, cwd=ROOT, env=env, check=False, capture_output=True, text=True)
+    if proc.returncode != 0 or not out.exists():
+        return {"skipped": f"py-spy failed: {proc.stderr.strip()[-500:]}"}
+    summary = {"raw_stacks": str(out), **summarise_stacks(out)}
+    print(
+        f"\nwhere govhealth's main thread spends its time ({summary['samples']} samples; self %, then inclusive %):"
+    )
+    for (name, pct), (iname, ipct) in zip(
+        summary["self_percent"][:25], summary["inclusive_percent"][10:35], strict=False
+    ):
+        print(f"  {pct:5.1f}%  {name[:70]:70}  {ipct:5.1f}%  {iname[:70]}")
+    return summary
+
+
 # --- report ----------------------------------------------------------------------------------------
 
 
 def add_rates(r: dict[str, Any]) -> dict[str, Any]:
     wall = r.get("wall_seconds") or 0
     if wall > 0:
-        for key, name in (("requests", "requests_per_s"), ("server_requests", "server_requests_per_s"), ("pages", "pages_per_s"),
-                          ("link_occurrences", "links_per_s"), ("targets", "targets_per_s")):  # fmt: skip
+        for key, name in (
+            ("requests", "requests_per_s"),
+            ("server_requests", "server_requests_per_s"),
+            ("pages", "pages_per_s"),
+            ("link_occurrences", "links_per_s"),
+            ("targets", "targets_per_s"),
+        ):
             if r.get(key) is not None:
                 r[name] = round(r[key] / wall, 1)
         r["cpu_utilisation"] = round(r.get("cpu_seconds", 0) / wall, 2)
@@ -734,13 +934,19 @@ def machine_info(python: str) -> dict[str, Any]:
         mem = re.search(r"MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text())
         info["memory_mb"] = int(mem[1]) // 1024 if mem else None
     probe = "import sys, scrapy, twisted, lxml.etree as e; print(sys.version.split()[0], scrapy.__version__, twisted.__version__, '.'.join(map(str, e.LXML_VERSION)))"
-    out = subprocess.run([python, "-c", probe], capture_output=True, text=True).stdout.split()  # noqa: S603
+    out = subprocess.run([python, "-c", probe], check=False, capture_output=True, text=True).stdout.split()
     if len(out) == 4:
         info.update(crawl_python=out[0], scrapy=out[1], twisted=out[2], lxml=out[3])
     if nginx := NginxServer.available():
-        info["nginx"] = subprocess.run([nginx, "-v"], capture_output=True, text=True).stderr.strip().split("/")[-1]  # noqa: S603
+        info["nginx"] = (
+            subprocess.run([nginx, "-v"], check=False, capture_output=True, text=True)
+            .stderr.strip()
+            .split("/")[-1]
+        )
     if node := shutil.which("node"):
-        info["node"] = subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip()  # noqa: S603
+        info["node"] = subprocess.run(
+            [node, "--version"], check=False, capture_output=True, text=True
+        ).stdout.strip()
     return info
 
 
@@ -755,24 +961,55 @@ def fmt(value: Any, digits: int = 0) -> str:
 
 
 def print_table(title: str, runs: list[dict[str, Any]]) -> None:
-    headers = ["run", "site pages", "wall s", "requests", "req/s", "nginx req", "pages/s", "links/s", "targets/s",
-               "CPU s", "CPU %", "peak RSS MB", "broken found/missed/false"]  # fmt: skip
+    headers = [
+        "run",
+        "site pages",
+        "wall s",
+        "requests",
+        "req/s",
+        "nginx req",
+        "pages/s",
+        "links/s",
+        "targets/s",
+        "CPU s",
+        "CPU %",
+        "peak RSS MB",
+        "other CPU s",
+        "broken found/missed/false",
+    ]
     rows = [
         [
-            r["label"], fmt(r.get("site_pages")), fmt(r.get("wall_seconds"), 1), fmt(r.get("requests")),
-            fmt(r.get("requests_per_s"), 0), fmt(r.get("server_requests")), fmt(r.get("pages_per_s"), 0),
-            fmt(r.get("links_per_s"), 0), fmt(r.get("targets_per_s"), 0), fmt(r.get("cpu_seconds"), 1),
-            fmt(round(100 * r["cpu_utilisation"]) if "cpu_utilisation" in r else None), fmt(r.get("peak_rss_mb"), 1),
+            r["label"],
+            fmt(r.get("site_pages")),
+            fmt(r.get("wall_seconds"), 1),
+            fmt(r.get("requests")),
+            fmt(r.get("requests_per_s"), 0),
+            fmt(r.get("server_requests")),
+            fmt(r.get("pages_per_s"), 0),
+            fmt(r.get("links_per_s"), 0),
+            fmt(r.get("targets_per_s"), 0),
+            fmt(r.get("cpu_seconds"), 1),
+            fmt(round(100 * r["cpu_utilisation"]) if "cpu_utilisation" in r else None),
+            fmt(r.get("peak_rss_mb"), 1),
+            fmt(r.get("other_cpu_seconds"), 1),
             f"{fmt(r.get('broken'))}/{fmt(r.get('broken_missed'))}/{fmt(r.get('broken_false'))}",
-        ]  # fmt: skip
+        ]
         for r in runs
     ]
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
     print(f"\n{title}")
-    print("  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(headers, widths, strict=True))))
+    print(
+        "  ".join(
+            h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(headers, widths, strict=True))
+        )
+    )
     print("  ".join("-" * w for w in widths))
     for row in rows:
-        print("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+        print(
+            "  ".join(
+                c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
 
 
 def compare(gov: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
@@ -803,15 +1040,21 @@ def served_site(base: Path, name: str, pages: int, force_python: bool) -> Iterat
     work.mkdir(parents=True)
     print(f"[{name}] generating {pages:,} pages into {root} ...", flush=True)
     spec = generate_site(root, pages, port)
-    print(f"[{name}] {spec.files:,} files, {spec.bytes / 2**20:.1f} MB, {spec.distinct_targets:,} distinct targets, "
-          f"{spec.link_occurrences:,} links, {len(spec.missing)} missing, depth {spec.max_depth}, in {spec.seconds}s", flush=True)  # fmt: skip
+    print(
+        f"[{name}] {spec.files:,} files, {spec.bytes / 2**20:.1f} MB, {spec.distinct_targets:,} distinct targets, "
+        f"{spec.link_occurrences:,} links, {len(spec.missing)} missing, depth {spec.max_depth}, in {spec.seconds}s",
+        flush=True,
+    )
     server: Any = (
         NginxServer(root, port, work / "nginx")
         if not force_python and NginxServer.available()
         else PythonServer(root, port, work)
     )
     server.start()
-    print(f"[{name}] serving on http://{MAIN_HOST}:{port}/ (+ {EXTERNAL_HOSTS[0]}..{EXTERNAL_HOSTS[-1]}) with {server.kind}", flush=True)
+    print(
+        f"[{name}] serving on http://{MAIN_HOST}:{port}/ (+ {EXTERNAL_HOSTS[0]}..{EXTERNAL_HOSTS[-1]}) with {server.kind}",
+        flush=True,
+    )
     try:
         yield Site(spec, f"http://{MAIN_HOST}:{port}/", server, root, work)
     finally:
@@ -824,25 +1067,55 @@ def finish(result: dict[str, Any], site: Site) -> dict[str, Any]:
     if result.get("error"):
         print(f"  ! {result['label']}: {result['error']}", flush=True)
     else:
-        print(f"  {result['label']}: {result['wall_seconds']:.1f}s, {fmt(result.get('requests_per_s'), 0)} req/s, "
-              f"peak RSS {result['peak_rss_mb']} MB", flush=True)  # fmt: skip
+        print(
+            f"  {result['label']}: {result['wall_seconds']:.1f}s, {fmt(result.get('requests_per_s'), 0)} req/s, "
+            f"peak RSS {result['peak_rss_mb']} MB",
+            flush=True,
+        )
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pages", type=int, default=20000, help="HTML pages of the main site (default 20000)")
-    parser.add_argument("--linkchecker-pages", type=int, default=LINKCHECKER_PAGES, help="pages of the LinkChecker slice")
+    parser.add_argument(
+        "--pages", type=int, default=20000, help="HTML pages of the main site (default 20000)"
+    )
+    parser.add_argument(
+        "--linkchecker-pages", type=int, default=LINKCHECKER_PAGES, help="pages of the LinkChecker slice"
+    )
     parser.add_argument("--skip-linkinator", action="store_true")
     parser.add_argument("--skip-linkchecker", action="store_true")
-    parser.add_argument("--linkinator-skip-external", action="store_true",
-                        help="pass --skip for 127.0.0.2-9 (default: check external links, as govhealth does)")
+    parser.add_argument(
+        "--linkinator-skip-external",
+        action="store_true",
+        help="pass --skip for 127.0.0.2-9 (default: check external links, as govhealth does)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the generated sites, databases and logs")
     parser.add_argument("--json", type=Path, help="write every figure to this JSON file")
     parser.add_argument("--python", help="interpreter with govhealth installed (default: .venv/bin/python)")
-    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE, help=f"npm/venv installs of the tools ({DEFAULT_CACHE})")
-    parser.add_argument("--python-server", action="store_true", help="serve with the Python fallback even if nginx exists")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=DEFAULT_CACHE,
+        help=f"npm/venv installs of the tools ({DEFAULT_CACHE})",
+    )
+    parser.add_argument(
+        "--python-server", action="store_true", help="serve with the Python fallback even if nginx exists"
+    )
     parser.add_argument("--timeout", type=float, default=3900, help="seconds before a tool run is killed")
+    parser.add_argument(
+        "-s",
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra Scrapy setting for the govhealth runs (repeatable), e.g. -s CONCURRENT_ITEMS=4",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="afterwards, crawl the main site once more under py-spy and print where the time goes",
+    )
     parser.add_argument("--serve-worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_worker:
@@ -851,20 +1124,33 @@ def main(argv: list[str] | None = None) -> int:
     if args.pages < 10:
         parser.error("--pages must be >= 10")
 
+    extra: dict[str, str] = {}
+    for item in args.setting:
+        name, sep, value = item.partition("=")
+        if not sep:
+            parser.error(f"--setting {item!r}: use NAME=VALUE")
+        extra[name] = value
     python = project_python(args.python)
-    check = subprocess.run([python, "-c", "import crawler, scrapy"], capture_output=True, text=True)  # noqa: S603
+    check = subprocess.run(
+        [python, "-c", "import crawler, scrapy"], check=False, capture_output=True, text=True
+    )
     if check.returncode != 0:
-        print(f"error: {python} cannot import crawler; run {python} -m pip install -e {ROOT}", file=sys.stderr)
+        print(
+            f"error: {python} cannot import crawler; run {python} -m pip install -e {ROOT}", file=sys.stderr
+        )
         return 2
     if not args.python_server and not NginxServer.available():
-        print("nginx not found (apt-get install -y nginx-light): serving with the multi-process Python fallback,"
-              " which may itself be the bottleneck", flush=True)  # fmt: skip
+        print(
+            "nginx not found (apt-get install -y nginx-light): serving with the multi-process Python fallback,"
+            " which may itself be the bottleneck",
+            flush=True,
+        )
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {
         "benchmark": "govhealth full pipeline (crawl + check + classify + store into SQLite)",
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": machine_info(python),
-        "govhealth_settings": GOVHEALTH_SETTINGS,
+        "govhealth_settings": {**GOVHEALTH_SETTINGS, **extra},
         "runs": [],
         "skipped": {},
     }
@@ -873,8 +1159,18 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[dict[str, Any]] = report["runs"]
     try:
         with served_site(base, "main", args.pages, args.python_server) as site:
-            report["site"] = {**asdict(site.spec), "missing": len(site.spec.missing), "url": site.url, "server": site.server.kind}
-            gov = finish(run_govhealth(site.url, site.spec, site.work, site.server, python, "govhealth", args.timeout), site)
+            report["site"] = {
+                **asdict(site.spec),
+                "missing": len(site.spec.missing),
+                "url": site.url,
+                "server": site.server.kind,
+            }
+            gov = finish(
+                run_govhealth(
+                    site.url, site.spec, site.work, site.server, python, "govhealth", args.timeout, extra
+                ),
+                site,
+            )
             runs.append(gov)
             if args.skip_linkinator:
                 report["skipped"]["linkinator"] = "--skip-linkinator"
@@ -884,11 +1180,23 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  linkinator skipped: {why}", flush=True)
                     report["skipped"]["linkinator"] = why
                 else:
-                    lk = finish(run_linkinator(binary, site.url, site.spec, site.work, site.server, args.timeout,
-                                               args.linkinator_skip_external), site)  # fmt: skip
+                    lk = finish(
+                        run_linkinator(
+                            binary,
+                            site.url,
+                            site.spec,
+                            site.work,
+                            site.server,
+                            args.timeout,
+                            args.linkinator_skip_external,
+                        ),
+                        site,
+                    )
                     runs.append(lk)
                     if not lk.get("error") and not gov.get("error"):
                         report["vs_linkinator"] = compare(gov, lk)
+            if args.profile:
+                report["profile"] = profile_govhealth(site, python, extra, args.cache_dir, args.json)
         if args.skip_linkchecker:
             report["skipped"]["linkchecker"] = "--skip-linkchecker"
         else:
@@ -897,11 +1205,17 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  LinkChecker skipped: {why}", flush=True)
                 report["skipped"]["linkchecker"] = why
             else:
-                with served_site(base, "slice", min(args.pages, args.linkchecker_pages), args.python_server) as sl:
+                with served_site(
+                    base, "slice", min(args.pages, args.linkchecker_pages), args.python_server
+                ) as sl:
                     report["slice_site"] = {**asdict(sl.spec), "missing": len(sl.spec.missing), "url": sl.url}
-                    gov_s = run_govhealth(sl.url, sl.spec, sl.work, sl.server, python, "govhealth-slice", args.timeout)
+                    gov_s = run_govhealth(
+                        sl.url, sl.spec, sl.work, sl.server, python, "govhealth-slice", args.timeout, extra
+                    )
                     gov_s = finish(gov_s, sl)
-                    lc = finish(run_linkchecker(binary, sl.url, sl.spec, sl.work, sl.server, args.timeout), sl)
+                    lc = finish(
+                        run_linkchecker(binary, sl.url, sl.spec, sl.work, sl.server, args.timeout), sl
+                    )
                     runs += [gov_s, lc]
                     if not lc.get("error") and not gov_s.get("error"):
                         report["vs_linkchecker"] = compare(gov_s, lc)
@@ -922,11 +1236,15 @@ def main(argv: list[str] | None = None) -> int:
     report["targets_met"] = targets
 
     m = report["machine"]
-    print(f"\nmachine: {m['cores']} cores ({m.get('cpu_model')}), {m.get('memory_mb')} MB RAM, Python {m.get('crawl_python')}, "
-          f"Scrapy {m.get('scrapy')}, nginx {m.get('nginx', '-')}, node {m.get('node', '-')}")  # fmt: skip
+    print(
+        f"\nmachine: {m['cores']} cores ({m.get('cpu_model')}), {m.get('memory_mb')} MB RAM, Python {m.get('crawl_python')}, "
+        f"Scrapy {m.get('scrapy')}, nginx {m.get('nginx', '-')}, node {m.get('node', '-')}"
+    )
     s = report["site"]
-    print(f"site: {s['pages']:,} pages, {s['distinct_targets']:,} distinct targets, {s['link_occurrences']:,} links, "
-          f"{s['missing']} missing (404), served by {s['server']}")  # fmt: skip
+    print(
+        f"site: {s['pages']:,} pages, {s['distinct_targets']:,} distinct targets, {s['link_occurrences']:,} links, "
+        f"{s['missing']} missing (404), served by {s['server']}"
+    )
     print_table("results (rates are per second of wall time; links = (page, target) pairs)", runs)
     for name in ("vs_linkinator", "vs_linkchecker"):
         if name in report:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass
@@ -13,32 +13,3 @@ class PageItem:
     depth: int
     status: int
     title: str | None = None
-
-
-@dataclass
-class ColumnItem:
-    """One column page as read: its list items' dates, placeholder, name and how it was found."""
-
-    url: str
-    name: str
-    how: str
-    page_kind: str  # list, single, empty, unknown
-    item_count: int | None = None
-    latest_date: str | None = None  # YYYY-MM-DD
-    placeholder: str | None = None
-    reason: str | None = None
-    top_level: bool = True
-    dates: list[str] = field(default_factory=list)
-
-
-@dataclass
-class HomepageItem:
-    """The homepage as read: the newest dated item it shows."""
-
-    url: str
-    reachable: bool
-    latest_date: str | None = None
-    dated_items: int = 0
-    status: int | None = None
-    error: str | None = None
-    reason: str | None = None

@@ -17,17 +17,22 @@ from scrapy import Spider, signals
 from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.items import ColumnItem, HomepageItem, PageItem
+from crawler.config import as_of_date, rules_from_settings
+from crawler.items import PageItem
 from models.base import utcnow
 from models.column import Column
 from models.finding import Finding, FindingHistory
 from models.link import LinkCheck
 from models.run import RUN_COMPLETE, RUN_INCOMPLETE, CrawlRun
 from models.session import make_sessionmaker, open_database
+from models.site import ColumnOverride
+from pipelines.rules.columns import category_for
 from pipelines.rules.findings import homepage_finding, link_findings
 from pipelines.rules.history import FindingHistory as HistoryState
 from pipelines.rules.history import advance_history, fingerprint
+from pipelines.rules.judge import judge_column, judge_homepage
 from pipelines.rules.kinds import LinkState
+from pipelines.rules.rulesfile import RuleSet, category_period
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -40,17 +45,20 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class StoreConfig:
-    """Validated GOVHEALTH_DATABASE_URL / GOVHEALTH_BATCH_SIZE settings."""
+    """Validated GOVHEALTH_DATABASE_URL, GOVHEALTH_BATCH_SIZE, GOVHEALTH_AS_OF and GOVHEALTH_RULES settings."""
 
     database_url: str
     batch_size: int
+    today: date
+    rules: RuleSet
 
     @classmethod
     def from_settings(cls, settings: Any) -> StoreConfig:
         batch = settings.getint("GOVHEALTH_BATCH_SIZE", 500)
         if batch < 1:
             raise ValueError(f"GOVHEALTH_BATCH_SIZE must be >= 1, got {batch}")
-        return cls(settings.get("GOVHEALTH_DATABASE_URL", "sqlite:///govhealth.sqlite3"), batch)
+        url = settings.get("GOVHEALTH_DATABASE_URL", "sqlite:///govhealth.sqlite3")
+        return cls(url, batch, as_of_date(settings), rules_from_settings(settings))
 
 
 class StorePipeline:
@@ -62,8 +70,6 @@ class StorePipeline:
     def __init__(self, crawler: Crawler, config: StoreConfig) -> None:
         self.crawler = crawler
         self.config = config
-        self.columns: list[ColumnItem] = []
-        self.homepage: HomepageItem | None = None
         self.pages = 0
 
     @classmethod
@@ -88,10 +94,6 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         if isinstance(item, PageItem):
             self.pages += 1
-        elif isinstance(item, ColumnItem):
-            self.columns.append(item)
-        elif isinstance(item, HomepageItem):
-            self.homepage = item
         return item
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -111,7 +113,10 @@ class StorePipeline:
         findings = link_findings(ledger.checked(), ledger.homepage_url)
         if (site_down := homepage_finding(ledger.get(ledger.homepage_url))) is not None:
             findings.append(site_down)
-        findings.extend(self.column_findings(spider))
+        with self.sessions() as session:
+            overrides = {o.url: o for o in session.scalars(select(ColumnOverride).where(ColumnOverride.site_id == spider.site.id))}
+        columns, column_found = self.judge_columns(spider, overrides)
+        findings.extend(column_found)
         complete = reason == "finished" and spider.budget_hit is None
         stats = self.crawler.stats
         assert stats is not None
@@ -124,7 +129,7 @@ class StorePipeline:
             self.insert_batches(
                 session, Finding, ({**f, "run_id": self.run_id, "site_id": spider.site.id, "detected_at": now} for f in findings)
             )
-            self.insert_batches(session, Column, (self.column_row(c) for c in self.columns))
+            self.insert_batches(session, Column, ({**c, "run_id": self.run_id} for c in columns))
             self.update_history(session, spider.site.id, findings, now, complete=complete)
             run = session.get_one(CrawlRun, self.run_id)
             run.finished_at = now
@@ -142,9 +147,39 @@ class StorePipeline:
             self.run_id, spider.site.code, self.pages, len(checks), len(findings), run.status,
         )
 
-    def column_findings(self, spider: Any) -> list[dict[str, Any]]:
-        """Column and homepage findings: filled in by the column detection (see detect_columns)."""
-        return []
+    def judge_columns(
+        self, spider: Any, overrides: dict[str, ColumnOverride]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Column rows for the inventory and the column/homepage findings, judged against the rules."""
+        rules, today = self.config.rules, self.config.today
+        rows, found = [], []
+        for reading in spider.columns.values():
+            override = overrides.get(reading.url)
+            if override is not None and override.name:
+                reading.name = override.name
+            category = (override.category if override is not None and override.category else None) or str(
+                category_for(reading.name, rules.keywords)
+            )
+            verdict = judge_column(reading, category=category, period_days=category_period(rules, category), today=today)
+            if verdict.finding is not None:
+                found.append(verdict.finding)
+            rows.append({
+                "url": reading.url, "name": reading.name[:200], "category": category, "how": reading.how,
+                "page_kind": reading.page_kind, "item_count": reading.item_count if reading.page_kind != "single" else None,
+                "latest_date": reading.latest, "status": verdict.status, "reason": verdict.reason[:500],
+                "top_level": reading.top_level,
+            })
+        homepage = spider.ledger.get(spider.ledger.homepage_url)
+        if spider.homepage_read and homepage is not None and homepage.verdict.state is LinkState.OK:
+            columns_latest = max((r.latest for r in spider.columns.values() if r.latest), default=None)
+            stale = judge_homepage(spider.ledger.homepage_url, spider.homepage_latest, spider.homepage_dated,
+                                   columns_latest, today)
+            if stale is not None:
+                found.append(stale)
+            latest = spider.homepage_latest if spider.homepage_dated else columns_latest
+            if latest:
+                self.crawler.stats.set_value("govhealth/homepage/latest_date", latest.isoformat())  # type: ignore[union-attr]
+        return rows, found
 
     def insert_batches(self, session: Session, model: type, rows: Iterable[dict[str, Any]]) -> None:
         for chunk in batched(rows, self.config.batch_size):
@@ -166,21 +201,6 @@ class StorePipeline:
             "source_count": target.source_count,
             "attempts": target.attempts,
             "checked_at": now,
-        }
-
-    def column_row(self, item: ColumnItem) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "url": item.url,
-            "name": item.name[:200],
-            "category": "other",
-            "how": item.how,
-            "page_kind": item.page_kind,
-            "item_count": item.item_count,
-            "latest_date": date.fromisoformat(item.latest_date) if item.latest_date else None,
-            "status": "ok",
-            "reason": item.reason,
-            "top_level": item.top_level,
         }
 
     def update_history(

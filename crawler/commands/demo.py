@@ -19,6 +19,7 @@ from crawler.demo.server import SiteServer
 from crawler.spiders.portal import PortalSpider
 from crawler.tables import print_table
 from models.queries import COLUMN_FIELDS, EXPORT_FIELDS, column_records, export_records, select_runs
+from models.errors import GovHealthError
 from models.repo import upsert_sites
 from pipelines.export import write_xlsx
 from pipelines.rules.registry import SiteRow
@@ -56,7 +57,7 @@ class Command(GovHealthCommand):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         assert self.settings is not None
-        self.settings.setdict(DEMO_SETTINGS, priority="command")
+        self.settings.setdict(DEMO_SETTINGS, priority="spider")  # above settings.py, below -s
 
     def handle(self, args: list[str], opts: argparse.Namespace) -> None:
         with tempfile.TemporaryDirectory(prefix="govhealth-demo-") as tmp:
@@ -87,7 +88,9 @@ class Command(GovHealthCommand):
             findings = export_records(session, runs)
             cards = score_records(session, runs, rules, as_of_date(self.settings), code=DEMO_CODE)
             columns = column_records(session, [r.id for r in runs])
-            run = runs[0]
+        if not runs:
+            raise GovHealthError("the demo crawl did not finish: see the log above")
+        run = runs[0]
         print(f"== run {run.id}: {run.status}, {run.pages} pages, {run.targets} link targets checked "
               f"({run.broken} broken, {run.unverified} unverified)")
         counts = Counter(f["kind"] for f in findings)

@@ -165,7 +165,7 @@ class SiteServer(ThreadingHTTPServer):
     def handle_error(self, request: object, client_address: object) -> None:
         """A client that hangs up early (timeouts, truncated pages) is normal here: stay quiet."""
 
-    def __enter__(self) -> SiteServer:
+    def __enter__(self) -> SiteServer:  # noqa: PYI034
         self.thread.start()
         return self
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
 import tldextract
 from protego import Protego
-from scrapy import Request, Spider, signals
+from scrapy import FormRequest, Request, Spider, signals
 from scrapy.exceptions import (
     CannotResolveHostError,
     DontCloseSpider,
@@ -39,9 +40,21 @@ from twisted.internet.error import (
 )
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
+from crawler.config import as_of_date, rules_from_settings
 from crawler.items import PageItem
 from models.repo import SiteInfo, get_site
 from models.session import make_sessionmaker, open_database
+from pipelines.rules.cms import parse_dataproxy_response
+from pipelines.rules.columns import (
+    ColumnLink,
+    ListItem,
+    analyse_list_page,
+    discover_columns,
+    homepage_newest_date,
+    items_from_fragments,
+)
+from pipelines.rules.dates import article_pubdate, date_from_url
+from pipelines.rules.judge import ColumnReading
 from pipelines.rules.kinds import LinkState, ResourceType
 from pipelines.rules.ledger import LinkLedger
 from pipelines.rules.links import (
@@ -85,6 +98,9 @@ class PortalConfig:
     recheck_delay: float
     sources_cap: int
     max_page_bytes: int
+    today: date
+    placeholders: tuple[str, ...]
+    article_probes: int
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> PortalConfig:
@@ -98,6 +114,9 @@ class PortalConfig:
             recheck_delay=settings.getfloat("GOVHEALTH_RECHECK_DELAY", 30),
             sources_cap=settings.getint("GOVHEALTH_SOURCES_CAP", 20),
             max_page_bytes=settings.getint("GOVHEALTH_MAX_PAGE_BYTES", 4 * 1024 * 1024),
+            today=as_of_date(settings),
+            placeholders=rules_from_settings(settings).placeholders,
+            article_probes=settings.getint("GOVHEALTH_ARTICLE_PROBES", 3),
         )
         for name, value in (
             ("GOVHEALTH_MAX_PAGES", config.max_pages),
@@ -187,7 +206,7 @@ class PortalSpider(Spider):
         if self.max_pages_arg is not None:
             if self.max_pages_arg < 1:
                 raise ValueError(f"max_pages must be >= 1, got {self.max_pages_arg}")
-            config = PortalConfig(**{**config.__dict__, "max_pages": self.max_pages_arg})
+            config = replace(config, max_pages=self.max_pages_arg)
         self.config = config
         engine = open_database(config.database_url)
         try:
@@ -205,7 +224,10 @@ class PortalSpider(Spider):
         self.budget_hit: str | None = None
         self.recheck_state = "none"  # none -> waiting -> sent
         self.robots: Protego | None = None
-        self.homepage_seen = False
+        self.columns: dict[str, ColumnReading] = {}
+        self.homepage_read = False
+        self.homepage_latest: date | None = None
+        self.homepage_dated = 0
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -314,10 +336,9 @@ class PortalSpider(Spider):
         if not internal and not self.config.allow_private and is_private_address(host):
             self.record(url, Verdict(LinkState.UNVERIFIED, "private_address", f"{host} is a private address; not fetched"))
             return
-        if internal and self.robots is not None and self.config.obey_robots:
-            if not self.robots.can_fetch(url, self.agent):
-                self.record(url, Verdict(LinkState.UNVERIFIED, "robots_disallowed", "robots.txt disallows it"))
-                return
+        if internal and self.robots is not None and self.config.obey_robots and not self.robots.can_fetch(url, self.agent):
+            self.record(url, Verdict(LinkState.UNVERIFIED, "robots_disallowed", "robots.txt disallows it"))
+            return
         crawlable = internal and link.resource_type in PAGE_TYPES and not is_attachment_url(url)
         if crawlable and depth > self.config.max_depth:
             self.hit_budget("max_depth")
@@ -335,8 +356,23 @@ class PortalSpider(Spider):
         target = response.meta["govhealth_target"]
         depth = response.meta["govhealth_depth"]
         verdict = self.judge(response, target)
+        column = self.columns.get(target)
         if verdict.state is not LinkState.OK or not isinstance(response, TextResponse):
+            if column is not None:
+                column.error = verdict.error or f"not an HTML page ({response.headers.get('Content-Type')!r})"
             return
+        html = response.text
+        if column is not None:
+            yield from self.read_column(column, html, response.url)
+        if depth == 0 and not self.homepage_read:
+            self.homepage_read = True
+            self.homepage_latest, self.homepage_dated = homepage_newest_date(html, response.url, self.config.today)
+            for found in discover_columns(html, response.url):
+                yield from self.add_column(found, top_level=True)
+        elif depth == 1 and column is not None:
+            for found in discover_columns(html, response.url):
+                if found.how == "sidebar":  # 二级栏目 of a first-level column
+                    yield from self.add_column(found, top_level=False)
         final = normalize_url(response.url)
         digest = hashlib.sha1(response.body, usedforsecurity=False).digest()
         if not self.is_internal(final) or final in self.parsed or digest in self.parsed_bodies:
@@ -345,8 +381,95 @@ class PortalSpider(Spider):
         self.parsed_bodies.add(digest)
         self.crawler.stats.inc_value("govhealth/pages")  # type: ignore[union-attr]
         yield PageItem(url=final, depth=depth, status=response.status, title=response.css("title::text").get())
-        for link in extract_links(response.text, response.url, encoding=response.encoding):
+        for link in extract_links(html, response.url, encoding=response.encoding):
             yield from self.follow(link, final, depth + 1)
+
+    # -- columns ----------------------------------------------------------------------------------
+
+    def add_column(self, found: ColumnLink, *, top_level: bool) -> Iterator[Request]:
+        """Register a column; one whose page was already read is fetched again for its list."""
+        url = normalize_url(found.url)
+        if url in self.columns or not self.is_internal(url) or url == self.homepage:
+            return
+        self.columns[url] = ColumnReading(url=url, name=found.name, how=found.how, top_level=top_level)
+        entry = self.ledger.get(url)
+        if entry is not None and entry.verdict is not None:
+            yield self.column_request(url, "page", self.columns[url])
+
+    def column_request(
+        self, url: str, kind: str, column: ColumnReading, *, method: str = "GET", form: dict[str, str] | None = None
+    ) -> Request:
+        """A follow-up fetch for a column's list (paging, dataproxy, frame) or for an article's date."""
+        column.pending += 1
+        meta = {"handle_httpstatus_list": ERROR_STATUSES, "govhealth_column": column.url, "govhealth_extra": kind}
+        if form:
+            return FormRequest(url, formdata=form, method=method, callback=self.parse_column_extra,
+                               errback=self.column_extra_failed, dont_filter=True, meta=meta, priority=-3)
+        return Request(url, method=method, callback=self.parse_column_extra, errback=self.column_extra_failed,
+                       dont_filter=True, meta=meta, priority=-3)
+
+    def read_column(self, column: ColumnReading, html: str, url: str) -> Iterator[Request]:
+        page = analyse_list_page(html, url, self.config.today, self.config.placeholders)
+        column.page_kind, column.placeholder, column.reason = page.kind, page.placeholder, page.reason
+        if page.name and page.name != "首页":
+            column.name = page.name  # breadcrumb / ColumnName meta beat shortened nav or block titles
+        self.add_items(column, page.items)
+        if not page.items and page.kind != "single":
+            if page.dataproxy is not None:
+                proxy_url, form = page.dataproxy.page(1)
+                yield self.column_request(proxy_url, "dataproxy", column, method=page.dataproxy.method, form=form)
+            elif frames := [f for f in page.frames if self.is_internal(f)]:
+                yield self.column_request(frames[0], "page", column)
+            elif page.next_pages:
+                yield self.column_request(page.next_pages[0], "page", column)
+        yield from self.date_fallback(column, page.items)
+
+    def add_items(self, column: ColumnReading, items: tuple[ListItem, ...] | list[ListItem]) -> None:
+        column.item_count += len(items)
+        column.dates.extend(item.date for item in items if item.date)
+        column.undated += sum(1 for item in items if item.date is None)
+
+    def date_fallback(self, column: ColumnReading, items: tuple[ListItem, ...] | list[ListItem]) -> Iterator[Request]:
+        """A list without any date: read the newest items' article pages (as few as needed)."""
+        if column.dates or not items:
+            return
+        for item in [i for i in items if i.url and self.is_internal(i.url)][: self.config.article_probes]:
+            yield self.column_request(item.url, "article", column)  # type: ignore[arg-type]
+
+    def parse_column_extra(self, response: Response) -> Iterator[Request]:
+        column = self.columns[response.meta["govhealth_column"]]
+        column.pending -= 1
+        kind = response.meta["govhealth_extra"]
+        if response.status >= 400 or not isinstance(response, TextResponse):
+            if kind != "article":
+                column.reason = f"{kind} fetch failed: HTTP {response.status}"
+            return
+        if kind == "article":
+            found = article_pubdate(response.text, self.config.today) or date_from_url(response.url, self.config.today)
+            if found:
+                column.dates.append(found)
+        elif kind == "dataproxy":
+            fragments, total = parse_dataproxy_response(response.text)
+            items = items_from_fragments(fragments, response.url, self.config.today)
+            self.add_items(column, items)
+            if items:
+                column.page_kind, column.reason = "list", "dataproxy"
+            elif total == 0:
+                column.page_kind, column.reason = "empty", "dataproxy reports 0 records"
+            yield from self.date_fallback(column, items)
+        else:
+            page = analyse_list_page(response.text, response.url, self.config.today, self.config.placeholders)
+            self.add_items(column, page.items)
+            if page.items:
+                column.page_kind, column.reason = "list", f"list on {response.url}"
+            yield from self.date_fallback(column, page.items)
+
+    def column_extra_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        column = self.columns[request.meta["govhealth_column"]]
+        column.pending -= 1
+        if request.meta["govhealth_extra"] != "article":
+            column.reason = f"{request.meta['govhealth_extra']} fetch failed: {transport_error(failure)}"
 
     def on_check(self, response: Response) -> Iterator[Request]:
         target = response.meta["govhealth_target"]
@@ -359,6 +482,8 @@ class PortalSpider(Spider):
     def on_error(self, failure: Failure) -> Iterator[Request]:
         request = failure.request  # type: ignore[attr-defined]
         target = request.meta["govhealth_target"]
+        if (column := self.columns.get(target)) is not None and column.page_kind == "pending":
+            column.error = transport_error(failure)
         recheck = request.meta.get("govhealth_recheck", False)
         entry = self.ledger.get(target)
         obs = Observation(

@@ -43,6 +43,7 @@ __all__ = [
     "discover_columns",
     "homepage_newest_date",
     "is_placeholder",
+    "items_from_fragments",
     "newest_date",
 ]
 
@@ -555,6 +556,11 @@ def _item(
 def _row_item(page: _Page, row: _Row, today: date) -> ListItem | None:
     after = _after_text(row.el) if row.siblings else ""
     return _item(page.base, row.el, row.anchors, today, after)
+
+
+def items_from_fragments(fragments: Sequence[str], page_url: str, today: date) -> list[ListItem]:
+    """List items of record fragments fetched separately (a Hanweb dataproxy.jsp answer)."""
+    return _fragment_items(page_url, fragments, today)
 
 
 def _fragment_items(base: str, fragments: Sequence[str], today: date) -> list[ListItem]:

@@ -44,10 +44,11 @@ def test_jsonl_has_every_field(crawled: dict[str, Any], tmp_path: Path) -> None:
     done = scrapy("export", "--format", "jsonl", "-o", str(out), db_url=crawled["db_url"])
     assert done.returncode == 0, done.stderr
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert {r["url"].removeprefix(crawled["site"]) for r in records} == {"/gone.html", "/lost.png"}
+    kinds = {(r["kind"], r["url"].removeprefix(crawled["site"])) for r in records}
+    # the homepage shows no date at all: it cannot be judged stale, so it is unverified, not homepage_stale
+    assert kinds == {("broken_link", "/gone.html"), ("broken_link", "/lost.png"), ("unverified_column", "/index.html")}
     for record in records:
         assert set(EXPORT_FIELDS) <= set(record)
-        assert record["kind"] == "broken_link"
         assert record["site_code"] == CODE
         assert record["first_seen"].endswith("Z")
     gone = next(r for r in records if r["url"].endswith("/gone.html"))
@@ -64,7 +65,7 @@ def test_csv_has_bom_and_neutralised_formulas(crawled: dict[str, Any], tmp_path:
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
     assert list(rows[0]) == list(EXPORT_FIELDS)
-    texts = {r["link_text"] for r in rows}
+    texts = {r["link_text"] for r in rows if r["kind"] == "broken_link"}
     assert texts == {"'=HYPERLINK(\"http://evil.example\",\"点我\")", "'+丢失的图片"}
 
 
@@ -78,7 +79,7 @@ def test_xlsx_round_trip(crawled: dict[str, Any], tmp_path: Path) -> None:
     header = [c.value for c in sheet[1]]
     assert header == list(EXPORT_FIELDS)
     rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
-    assert {r["link_text"] for r in rows} == {"'=HYPERLINK(\"http://evil.example\",\"点我\")", "'+丢失的图片"}
+    assert {r["link_text"] for r in rows if r["kind"] == "broken_link"} == {"'=HYPERLINK(\"http://evil.example\",\"点我\")", "'+丢失的图片"}
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)  # no cell is a formula
     assert sheet.freeze_panes == "A2"
     scores = book["scores"]

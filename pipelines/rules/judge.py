@@ -1,0 +1,94 @@
+"""Judge what the crawl read of columns and the homepage: blank, stale, unverified or fine (DESIGN 5).
+
+Pure: the reading, the category's period and ``today`` in; a status and at most one finding out.
+A column the crawler could not read properly is never blank or stale: it is unverified, with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pipelines.rules.findings import blank_finding
+from pipelines.rules.kinds import FindingKind
+
+HOMEPAGE_PERIOD_DAYS = 14  # 网站不更新: no dated homepage item newer than two weeks (national indicators)
+
+
+@dataclass
+class ColumnReading:
+    """What the spider read of one column (its list page and any follow-up pages)."""
+
+    url: str
+    name: str
+    how: str
+    top_level: bool = True
+    page_kind: str = "pending"  # list, single, empty, unknown; pending until its page was read
+    item_count: int = 0
+    dates: list[date] = field(default_factory=list)
+    undated: int = 0
+    placeholder: str | None = None
+    reason: str = ""
+    error: str | None = None  # why its page could not be read (HTTP 404, anti_bot_gate, ...)
+    pending: int = 0  # follow-up requests still out (paging, dataproxy, frames, article pages)
+
+    @property
+    def latest(self) -> date | None:
+        return max(self.dates, default=None)
+
+
+@dataclass(frozen=True)
+class ColumnVerdict:
+    """A column's inventory status and the finding it gives, if any."""
+
+    status: str  # ok, blank, stale, unverified, single
+    finding: dict[str, Any] | None
+    reason: str
+
+
+def judge_column(reading: ColumnReading, *, category: str, period_days: int | None, today: date) -> ColumnVerdict:
+    """Blank when it shows nothing (or only a placeholder); stale when its newest item is older than its period."""
+    fields = {"column_name": reading.name, "column_category": category, "item_count": reading.item_count}
+    if reading.error or reading.page_kind in ("pending", "unknown"):
+        why = reading.error or reading.reason or "its list could not be read"
+        reason = f"column not verified: {why}"
+        return ColumnVerdict("unverified", blank_finding(FindingKind.UNVERIFIED_COLUMN, reading.url, reason=reason,
+                                                         error=reading.error or "unreadable_list", **fields), reason)
+    if reading.page_kind == "empty" or (reading.page_kind == "list" and reading.item_count == 0):
+        reason = f"blank column: shows only {reading.placeholder!r}" if reading.placeholder else "blank column: no items"
+        return ColumnVerdict("blank", blank_finding(FindingKind.BLANK_COLUMN, reading.url, reason=reason, **fields), reason)
+    if reading.page_kind == "single":
+        return ColumnVerdict("single", None, "content page: not judged for staleness")
+    latest = reading.latest
+    if not period_days:
+        return ColumnVerdict("ok", None, "no update period for this category")
+    age = (today - latest).days if latest else None
+    if age is not None and age <= period_days:
+        return ColumnVerdict("ok", None, f"newest item {latest.isoformat()}, {age} days old")  # type: ignore[union-attr]
+    reason = (f"newest item {latest.isoformat()} is {age} days old, over the {period_days}-day period"  # type: ignore[union-attr]
+              if latest else f"none of its {reading.item_count} items carries a publication date (counts as not updated)")
+    finding = blank_finding(FindingKind.STALE_COLUMN, reading.url, reason=reason,
+                            latest_date=latest, **fields)
+    return ColumnVerdict("stale", finding, reason)
+
+
+def judge_homepage(
+    url: str, homepage_latest: date | None, dated_items: int, columns_latest: date | None, today: date,
+    period_days: int = HOMEPAGE_PERIOD_DAYS,
+) -> dict[str, Any] | None:
+    """homepage_stale when the newest dated homepage item is older than the period.
+
+    A navigation-only homepage (no dated item) is judged by its second-level pages' newest date; when
+    nothing anywhere carries a date the homepage is unverified rather than stale.
+    """
+    latest, source = (homepage_latest, "homepage") if dated_items else (columns_latest, "second-level pages")
+    if latest is None:
+        return blank_finding(FindingKind.UNVERIFIED_COLUMN, url, error="no_dates", column_name="首页",
+                             reason="no dated item found on the homepage or its columns")
+    age = (today - latest).days
+    if age <= period_days:
+        return None
+    return blank_finding(FindingKind.HOMEPAGE_STALE, url, latest_date=latest, on_homepage=True,
+                         reason=f"newest item on the {source} is {latest.isoformat()}, {age} days old "
+                                f"(over {period_days} days)")
