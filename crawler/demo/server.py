@@ -41,6 +41,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
     def route(self, method: str) -> None:
         path = unquote(urlsplit(self.path).path)
         self.server.hits[(method, path)] += 1
+        self.server.user_agents.add(self.headers.get("User-Agent", ""))
         parts = path.strip("/").split("/")
         handler = getattr(self, "route_" + parts[0].replace("-", "_"), None) if parts else None
         if handler is None:
@@ -159,6 +160,7 @@ class SiteServer(ThreadingHTTPServer):
         self.root = Path(root)
         self.hits: Counter[tuple[str, str]] = Counter()
         self.counters: Counter[str] = Counter()
+        self.user_agents: set[str] = set()
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
 
@@ -185,3 +187,4 @@ class SiteServer(ThreadingHTTPServer):
         with self.lock:
             self.hits.clear()
             self.counters.clear()
+            self.user_agents.clear()

@@ -282,6 +282,7 @@ class PortalSpider(Spider):
         for ext in self.crawler.extensions.middlewares:
             if hasattr(ext, "mindelay"):  # AutoThrottle must not go below Crawl-delay
                 ext.mindelay = max(ext.mindelay, delay)
+        self.crawler.stats.set_value("govhealth/robots/crawl_delay", delay)  # type: ignore[union-attr]
         self.logger.info("%s: robots.txt Crawl-delay %.1fs honoured", self.code, delay)
 
     @property

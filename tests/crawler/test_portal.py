@@ -239,3 +239,26 @@ def test_endless_page_is_cut_not_hung(db_url: str, site: SiteServer) -> Any:
     assert crawler.stats.get_value("govhealth/pages_truncated") == 1
     (run,) = load(db_url)["runs"]
     assert run.pages == 1
+
+
+@pytest_twisted.inlineCallbacks
+@pytest.mark.parametrize("obey", [False, True])
+def test_robots_crawl_delay_always_disallow_only_when_asked(db_url: str, tmp_path: Path, obey: bool) -> Any:
+    (tmp_path / "robots.txt").write_text("User-agent: *\nCrawl-delay: 0.2\nDisallow: /private/\n", encoding="utf-8")
+    (tmp_path / "index.html").write_text('<a href="/private/p.html">内部</a>', encoding="utf-8")
+    (tmp_path / "private").mkdir()
+    (tmp_path / "private" / "p.html").write_text("<p>内部页面</p>", encoding="utf-8")
+    with SiteServer(tmp_path) as home:
+        register_site(db_url, CODE, home.url("/index.html"))
+        crawler = get_crawler(PortalSpider, test_settings(db_url, GOVHEALTH_OBEY_ROBOTS=obey,
+                                                          GOVHEALTH_CONTACT_URL="https://inspect.example/contact"))
+        yield crawler.crawl(code=CODE)
+        check = load(db_url)["checks"][home.url("/private/p.html")]
+        fetched = home.hits[("GET", "/private/p.html")]
+        agents = set(home.user_agents)
+    assert crawler.stats.get_value("govhealth/robots/crawl_delay") == 0.2
+    assert agents == {"govhealth/0.1 (+https://inspect.example/contact; government website health inspection)"}
+    if obey:
+        assert (check.state, check.error, fetched) == ("unverified", "robots_disallowed", 0)
+    else:
+        assert (check.state, fetched) == ("ok", 1)
