@@ -49,6 +49,18 @@ GOVHEALTH_RETRY_AFTER_MAX = _env("GOVHEALTH_RETRY_AFTER_MAX", "60")
 GOVHEALTH_BACKOFF_BASE = _env("GOVHEALTH_BACKOFF_BASE", "2")
 # int: pages kept as evidence per broken target (the count is kept in full).
 GOVHEALTH_SOURCES_CAP = _env("GOVHEALTH_SOURCES_CAP", "20")
+# float: seconds a homepage probe (`scrapy probe`) may take, redirects included, before it fails.
+GOVHEALTH_PROBE_TIMEOUT = _env("GOVHEALTH_PROBE_TIMEOUT", "15")
+# int: sites crawled at the same time by `scrapy nightly`.
+GOVHEALTH_NIGHTLY_PARALLEL = _env("GOVHEALTH_NIGHTLY_PARALLEL", "8")
+# int: article pages read per column whose list shows no date at all.
+GOVHEALTH_ARTICLE_PROBES = _env("GOVHEALTH_ARTICLE_PROBES", "3")
+# bool: share external link outcomes across the sites of a run and across runs (link_cache table).
+GOVHEALTH_LINK_CACHE = _env("GOVHEALTH_LINK_CACHE", "True")
+# float: hours an ok external link outcome is reused by later runs.
+GOVHEALTH_LINK_CACHE_OK_HOURS = _env("GOVHEALTH_LINK_CACHE_OK_HOURS", "72")
+# float: hours a rate-limited or gated external link outcome is reused by later runs.
+GOVHEALTH_LINK_CACHE_UNVERIFIED_HOURS = _env("GOVHEALTH_LINK_CACHE_UNVERIFIED_HOURS", "6")
 # int: rows written per database batch.
 GOVHEALTH_BATCH_SIZE = _env("GOVHEALTH_BATCH_SIZE", "500")
 

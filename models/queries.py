@@ -110,7 +110,7 @@ def export_records(session: Session, runs: list[CrawlRun]) -> list[dict[str, Any
             "source_count": finding.source_count,
             "reason": finding.reason,
         }
-        for finding, site, history in session.execute(query).tuples()
+        for finding, site, history in session.execute(query)
     ]
 
 
@@ -127,7 +127,7 @@ def column_records(session: Session, run_ids: list[int]) -> list[dict[str, Any]]
         {"site_code": code, "site_name": name, "run_id": c.run_id, "name": c.name, "url": c.url,
          "category": c.category, "status": c.status, "page_kind": c.page_kind, "item_count": c.item_count,
          "latest_date": c.latest_date.isoformat() if c.latest_date else None, "how": c.how, "reason": c.reason}
-        for c, code, name in session.execute(query).tuples()
+        for c, code, name in session.execute(query)
     ]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from time import monotonic
 from typing import TYPE_CHECKING, Any, Self
@@ -42,7 +42,7 @@ class ProbeConfig:
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> ProbeConfig:
         # settings.py defines every GOVHEALTH_* setting from its environment variable; this one may not be there yet
-        raw = settings.get("GOVHEALTH_PROBE_TIMEOUT", os.environ.get("GOVHEALTH_PROBE_TIMEOUT", 15))
+        raw = settings.get("GOVHEALTH_PROBE_TIMEOUT", os.environ.get("GOVHEALTH_PROBE_TIMEOUT", "15"))
         try:
             timeout = settings.getfloat("GOVHEALTH_PROBE_TIMEOUT", float(raw))
         except (TypeError, ValueError):
@@ -67,7 +67,6 @@ class ProbeItem:
     status: int | None
     elapsed_ms: int | None
     error: str | None = None
-    detail: str = field(default="", compare=False)  # the gate's name, for the log
 
 
 class ProbeSpider(Spider):
@@ -133,17 +132,22 @@ class ProbeSpider(Spider):
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[ProbeItem]:
         status, spent = response.status, response.meta.get("probe_spent", 0.0)
-        headers = {k.decode("latin-1").lower(): "\n".join(v.decode("latin-1") for v in vs)
-                   for k, vs in response.headers.items() if vs}
-        body = response.text[:GATE_BODY_CHARS] if isinstance(response, TextResponse) else ""
-        gate = detect_anti_bot_gate(status, body, headers, (response.url, *response.meta.get("redirect_urls", ())))
+        gate = self.gate(response) if status >= 300 else None  # a 2xx is ok anyway: spare the regexes
         if spent > self.config.timeout:
             yield self.item(response.meta, ok=False, status=status, error="timeout")
         elif gate:  # the server answered, behind its gate: the site opens for a browser
-            yield self.item(response.meta, ok=True, status=status, error="anti_bot_gate", detail=gate)
+            self.logger.info("%s answered HTTP %d behind an anti-bot gate (%s)", response.url, status, gate)
+            yield self.item(response.meta, ok=True, status=status, error="anti_bot_gate")
         else:
             ok = 200 <= status < 300
             yield self.item(response.meta, ok=ok, status=status, error=None if ok else "http_error")
+
+    def gate(self, response: Response) -> str | None:
+        """The anti-bot gate or WAF that gave this error answer, if any."""
+        headers = {k.decode("latin-1").lower(): "\n".join(v.decode("latin-1") for v in vs)
+                   for k, vs in response.headers.items() if vs}
+        body = response.text[:GATE_BODY_CHARS] if isinstance(response, TextResponse) else ""
+        return detect_anti_bot_gate(response.status, body, headers, (response.url, *response.meta.get("redirect_urls", ())))
 
     def failed(self, failure: Failure) -> Iterator[ProbeItem]:
         if isinstance(failure.value, HttpError):  # a final 1xx/3xx that was not followed
@@ -153,9 +157,9 @@ class ProbeSpider(Spider):
             request = failure.request  # type: ignore[attr-defined]
             yield self.item(request.meta, ok=False, status=None, error=transport_error(failure))
 
-    def item(self, meta: dict[str, Any], *, ok: bool, status: int | None, error: str | None, detail: str = "") -> ProbeItem:
+    def item(self, meta: dict[str, Any], *, ok: bool, status: int | None, error: str | None) -> ProbeItem:
         site: SiteInfo = meta["probe_site"]
-        self.crawler.stats.inc_value(f"govhealth/probes/{'ok' if ok else 'failed'}")  # type: ignore[union-attr]
+        self.crawler.stats.inc_value(f"govhealth/probes/{'ok' if ok else 'failed'}")
         spent = meta.get("probe_spent")
         return ProbeItem(site.id, site.code, site.name, meta.get("probe_at") or datetime.now(UTC), ok, status,
-                         round(spent * 1000) if spent is not None else None, error, detail)
+                         round(spent * 1000) if spent is not None else None, error)
