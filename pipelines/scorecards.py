@@ -50,7 +50,7 @@ def card_for(session: Session, site: Site, run: CrawlRun | None, rules: RuleSet,
     homepage_age: int | None = None
     if run is not None:
         query = select(Column.url, Column.top_level).where(Column.run_id == run.id)
-        top_level = {url: top for url, top in session.execute(query)}
+        top_level = dict(session.execute(query).all())
         for finding in session.scalars(select(Finding).where(Finding.run_id == run.id)):
             views.append(
                 FindingView(

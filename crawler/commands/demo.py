@@ -18,8 +18,8 @@ from crawler.config import as_of_date, rules_from_settings
 from crawler.demo.server import SiteServer
 from crawler.spiders.portal import PortalSpider
 from crawler.tables import print_table
-from models.queries import COLUMN_FIELDS, EXPORT_FIELDS, column_records, export_records, select_runs
 from models.errors import GovHealthError
+from models.queries import COLUMN_FIELDS, EXPORT_FIELDS, column_records, export_records, select_runs
 from models.repo import upsert_sites
 from pipelines.export import write_xlsx
 from pipelines.rules.registry import SiteRow

@@ -13,6 +13,7 @@ import logging
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from rich.console import Console
@@ -26,6 +27,7 @@ from twisted.internet import defer, task
 from twisted.python.failure import Failure
 
 from crawler.cli import GovHealthCommand
+from crawler.linkcache import LinkCache
 from crawler.spiders.portal import PortalSpider
 from crawler.tables import print_table
 from models.base import utcnow
@@ -85,11 +87,24 @@ class Command(GovHealthCommand):
         self.results = {s.code: SiteResult(s.code, s.name) for s in sites}
         self.started = time.monotonic()
         self.interrupted = False
-        runner = Runner(self, sites, nightly_id, parallel)
+        cache = None
+        if self.settings.getbool("GOVHEALTH_LINK_CACHE", True):
+            cache = LinkCache(
+                self.database_url,
+                ok_ttl=timedelta(hours=self.settings.getfloat("GOVHEALTH_LINK_CACHE_OK_HOURS", 72)),
+                unverified_ttl=timedelta(hours=self.settings.getfloat("GOVHEALTH_LINK_CACHE_UNVERIFIED_HOURS", 6)),
+            )
+        runner = Runner(self, sites, nightly_id, parallel, cache)
         assert self.crawler_process is not None
         d = runner.run()
         d.addBoth(self._stop)
         self.crawler_process.start(stop_after_crawl=False, install_signal_handlers=True)
+        if cache is not None:
+            cache.close()
+            lookups = cache.hits + cache.misses
+            if lookups:
+                print(f"link cache: {cache.hits} of {lookups} external targets answered from the cache "
+                      f"({cache.hits / lookups:.0%})")
         complete = self.finish(nightly_id)
         self.exitcode = 0 if complete else 1
 
@@ -153,8 +168,11 @@ class Command(GovHealthCommand):
 class Runner:
     """Keep up to ``parallel`` site crawls going until every site is done, and show progress."""
 
-    def __init__(self, command: Command, sites: list[SiteInfo], nightly_id: int, parallel: int) -> None:
+    def __init__(
+        self, command: Command, sites: list[SiteInfo], nightly_id: int, parallel: int, cache: LinkCache | None
+    ) -> None:
         self.command = command
+        self.cache = cache
         self.queue = list(sites)
         self.nightly_id = nightly_id
         self.parallel = parallel
@@ -194,7 +212,9 @@ class Runner:
         crawler.signals.connect(self.on_spider_closed, signal=signals.spider_closed)
         self.active[site.code] = crawler
         started = time.monotonic()
-        d = deferred_from_coro(process.crawl(crawler, code=site.code, nightly_id=str(self.nightly_id)))
+        d = deferred_from_coro(
+            process.crawl(crawler, code=site.code, nightly_id=str(self.nightly_id), link_cache=self.cache)
+        )
         d.addBoth(self.site_done, site, crawler, started)
 
     def on_spider_closed(self, spider: Any, reason: str) -> None:
@@ -204,6 +224,8 @@ class Runner:
 
     def site_done(self, outcome: Any, site: SiteInfo, crawler: Crawler, started: float) -> None:
         self.active.pop(site.code, None)
+        if self.cache is not None:
+            self.cache.flush()
         self.done += 1
         result = self.command.results[site.code]
         result.seconds = time.monotonic() - started

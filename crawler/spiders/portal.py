@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
@@ -42,6 +42,7 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from crawler.config import as_of_date, rules_from_settings
 from crawler.items import PageItem
+from crawler.linkcache import LinkCache
 from models.repo import SiteInfo, get_site
 from models.session import make_sessionmaker, open_database
 from pipelines.rules.cms import parse_dataproxy_response
@@ -169,8 +170,11 @@ class PortalSpider(Spider):
 
     name = "portal"
 
-    def __init__(self, code: str = "", max_pages: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, code: str = "", max_pages: str | None = None, link_cache: LinkCache | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
+        self.link_cache = link_cache  # shared by `scrapy nightly`; else the spider opens its own
         if not code:
             raise ValueError("the portal spider needs a site: scrapy crawl portal -a code=4510000031")
         self.code = code
@@ -195,14 +199,14 @@ class PortalSpider(Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.setup(PortalConfig.from_settings(crawler.settings))
+        spider.setup(PortalConfig.from_settings(crawler.settings), crawler.settings)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.on_headers, signal=signals.headers_received)
         crawler.signals.connect(spider.on_bytes, signal=signals.bytes_received)
         crawler.signals.connect(spider.on_opened, signal=signals.spider_opened)
         return spider
 
-    def setup(self, config: PortalConfig) -> None:
+    def setup(self, config: PortalConfig, settings: BaseSettings) -> None:
         if self.max_pages_arg is not None:
             if self.max_pages_arg < 1:
                 raise ValueError(f"max_pages must be >= 1, got {self.max_pages_arg}")
@@ -225,6 +229,15 @@ class PortalSpider(Spider):
         self.recheck_state = "none"  # none -> waiting -> sent
         self.robots: Protego | None = None
         self.columns: dict[str, ColumnReading] = {}
+        self.claimed: set[str] = set()  # external targets this crawl checks for the link cache
+        self.waiting: set[str] = set()  # external targets another crawl is checking for us
+        self.owns_cache = self.link_cache is None and settings.getbool("GOVHEALTH_LINK_CACHE", True)
+        if self.owns_cache:
+            self.link_cache = LinkCache(
+                config.database_url,
+                ok_ttl=timedelta(hours=settings.getfloat("GOVHEALTH_LINK_CACHE_OK_HOURS", 72)),
+                unverified_ttl=timedelta(hours=settings.getfloat("GOVHEALTH_LINK_CACHE_UNVERIFIED_HOURS", 6)),
+            )
         self.homepage_read = False
         self.homepage_latest: date | None = None
         self.homepage_dated = 0
@@ -239,6 +252,12 @@ class PortalSpider(Spider):
     def closed(self, reason: str) -> None:
         if self._deadline.active():
             self._deadline.cancel()
+        if self.link_cache is not None:
+            for url in self.claimed:  # cut short before their outcome: the waiting crawls check them themselves
+                for waiter in self.link_cache.abandon(url):
+                    waiter(None, None)
+            if self.owns_cache:
+                self.link_cache.close()
 
     def _time_up(self) -> None:
         self.hit_budget("max_seconds")
@@ -340,6 +359,8 @@ class PortalSpider(Spider):
         if internal and self.robots is not None and self.config.obey_robots and not self.robots.can_fetch(url, self.agent):
             self.record(url, Verdict(LinkState.UNVERIFIED, "robots_disallowed", "robots.txt disallows it"))
             return
+        if not internal and self.link_cache is not None and not self.from_cache(url):
+            return
         crawlable = internal and link.resource_type in PAGE_TYPES and not is_attachment_url(url)
         if crawlable and depth > self.config.max_depth:
             self.hit_budget("max_depth")
@@ -350,6 +371,32 @@ class PortalSpider(Spider):
             yield self.page_request(url, depth)
             return
         yield self.check_request(url, depth=depth)
+
+    def from_cache(self, url: str) -> bool:
+        """Use the shared link cache for an external target; True when this crawl must check it itself."""
+        cache = self.link_cache
+        assert cache is not None
+        if (outcome := cache.lookup(url)) is not None:
+            self.ledger.record(url, outcome.verdict, outcome.status, cached=True)
+            self.crawler.stats.inc_value("govhealth/linkcache/hit")  # type: ignore[union-attr]
+            return False
+        if cache.claim(url):
+            self.claimed.add(url)
+            self.crawler.stats.inc_value("govhealth/linkcache/miss")  # type: ignore[union-attr]
+            return True
+        self.waiting.add(url)
+        cache.wait(url, lambda verdict, status: self.cache_answered(url, verdict, status))
+        return False
+
+    def cache_answered(self, url: str, verdict: Verdict | None, status: int | None) -> None:
+        """Another crawl finished (or abandoned) the check of a target this crawl waits for."""
+        self.waiting.discard(url)
+        if verdict is not None:
+            self.ledger.record(url, verdict, status, cached=True)
+            self.crawler.stats.inc_value("govhealth/linkcache/shared")  # type: ignore[union-attr]
+        elif self.crawler.engine is not None and self.crawler.crawling:
+            self.claimed.add(url)
+            self.crawler.engine.crawl(self.check_request(url))
 
     # -- callbacks -----------------------------------------------------------------------------------
 
@@ -509,6 +556,10 @@ class PortalSpider(Spider):
     def record(self, url: str, verdict: Verdict, status: int | None = None, *, recheck: bool = False) -> None:
         self.ledger.record(url, verdict, status, recheck=recheck)
         self.crawler.stats.inc_value(f"govhealth/checks/{verdict.state}")  # type: ignore[union-attr]
+        target = self.ledger.get(url)
+        if url in self.claimed and target is not None and not target.needs_recheck:
+            self.claimed.discard(url)  # final: share it with the other crawls and later runs
+            self.link_cache.publish(url, target.verdict, target.status)  # type: ignore[union-attr,arg-type]
 
     def observe(self, response: Response, target: str) -> Observation:
         entry = self.ledger.get(target)
@@ -554,6 +605,8 @@ class PortalSpider(Spider):
 
     def on_idle(self, spider: Spider) -> None:
         """At the end of the crawl, re-check every failed target once more after a delay (slow lane)."""
+        if self.waiting:
+            raise DontCloseSpider  # another crawl is checking targets this one links to
         if self.recheck_state == "sent":
             return
         if self.recheck_state == "none":

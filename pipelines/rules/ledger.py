@@ -86,11 +86,16 @@ class LinkLedger:
         target.on_homepage = target.on_homepage or on_homepage
         return new
 
-    def record(self, url: str, verdict: Verdict, status: int | None, *, recheck: bool = False) -> None:
-        """Store the outcome of a check; a re-check's outcome replaces the first one."""
+    def record(
+        self, url: str, verdict: Verdict, status: int | None, *, recheck: bool = False, cached: bool = False
+    ) -> None:
+        """Store the outcome of a check; a re-check's outcome replaces the first one.
+
+        A ``cached`` outcome comes from the shared link cache: final (confirmed elsewhere), no fetch made here.
+        """
         target = self.targets[url]
-        target.attempts += 1
-        if recheck:
+        target.attempts += 0 if cached else 1
+        if recheck or cached:
             target.rechecked = True
         elif target.verdict is None:
             target.first_verdict = verdict
