@@ -21,12 +21,28 @@ from pipelines.rules.registry import SiteRow
 ROOT = Path(__file__).resolve().parent.parent
 SITE_DIR = Path(__file__).resolve().parent / "site"
 PG_ENV = "GOVHEALTH_TEST_PG_URL"
+REDIS_ENV = "GOVHEALTH_TEST_REDIS_URL"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """In CI the PostgreSQL tests must run: a missing server fails the run instead of skipping."""
-    if os.environ.get("CI") and not os.environ.get(PG_ENV) and any(i.get_closest_marker("postgres") for i in items):
-        raise pytest.UsageError(f"CI is set but {PG_ENV} is not: the PostgreSQL tests would be skipped")
+    """In CI the PostgreSQL and Redis tests must run: a missing server fails the run instead of skipping."""
+    for marker, env in (("postgres", PG_ENV), ("redis", REDIS_ENV)):
+        if os.environ.get("CI") and not os.environ.get(env) and any(i.get_closest_marker(marker) for i in items):
+            raise pytest.UsageError(f"CI is set but {env} is not: the {marker} tests would be skipped")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis server that scripts/test starts (emptied for each test)."""
+    url = os.environ.get(REDIS_ENV)
+    if not url:
+        pytest.skip(f"{REDIS_ENV} is not set (CI sets it)")
+    from redis import Redis
+
+    server = Redis.from_url(url)
+    server.flushdb()
+    server.close()
+    return url
 
 
 @pytest.fixture

@@ -10,31 +10,37 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from redis import Redis
+from redis.exceptions import RedisError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.utils.defer import deferred_from_coro
+from scrapy_redis.connection import get_redis
 from sqlalchemy import select
 from twisted.internet import defer, task
 from twisted.python.failure import Failure
 
 from crawler.cli import GovHealthCommand
+from crawler.distributed import RedisLinkCache, pop_site, seed_sites, site_queue
 from crawler.linkcache import LinkCache
 from crawler.spiders.portal import PortalSpider
 from crawler.tables import print_table
 from models.base import utcnow
 from models.errors import GovHealthError
 from models.nightly import NIGHTLY_COMPLETE, NIGHTLY_INTERRUPTED, NightlyRun
-from models.repo import SiteInfo, list_sites
+from models.repo import SiteInfo, UnknownSiteError, get_site, list_sites
 from models.run import RUN_FAILED, RUN_RUNNING, CrawlRun
+from models.site import Site
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +70,10 @@ class Command(GovHealthCommand):
     requires_crawler_process = True
 
     def syntax(self) -> str:
-        return "[--codes A,B] [--level department|city|county] [--resume] [--parallel N]"
+        return "[--codes A,B] [--level department|city|county] [--resume] [--parallel N] [--redis [--seed]]"
 
     def short_desc(self) -> str:
-        return "Inspect every enabled site (sites in parallel, each polite); resumable"
+        return "Inspect every enabled site (sites in parallel, each polite); resumable; multi-machine with --redis"
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
@@ -75,26 +81,37 @@ class Command(GovHealthCommand):
         parser.add_argument("--level", choices=("department", "city", "county"))
         parser.add_argument("--resume", action="store_true", help="continue the last unfinished nightly run")
         parser.add_argument("--parallel", type=int, help="sites at a time (default GOVHEALTH_NIGHTLY_PARALLEL)")
+        parser.add_argument("--redis", action="store_true",
+                            help="distributed mode: take sites from the scrapy-redis queue at REDIS_URL")
+        parser.add_argument("--seed", action="store_true", help="with --redis: open a nightly run, queue its sites, exit")
 
     def handle(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         parallel = opts.parallel or self.settings.getint("GOVHEALTH_NIGHTLY_PARALLEL", 8)
         if parallel < 1:
             raise UsageError("--parallel must be >= 1")
-        nightly_id, sites, skipped = self.prepare(opts)
-        print(f"== nightly run {nightly_id}: {len(sites)} sites to inspect"
-              + (f", {skipped} already done" if skipped else ""), flush=True)
-        self.results = {s.code: SiteResult(s.code, s.name) for s in sites}
+        if opts.seed and not opts.redis:
+            raise UsageError("--seed goes with --redis")
+        self.results: dict[str, SiteResult] = {}
         self.started = time.monotonic()
         self.interrupted = False
-        cache = None
-        if self.settings.getbool("GOVHEALTH_LINK_CACHE", True):
-            cache = LinkCache(
-                self.database_url,
-                ok_ttl=timedelta(hours=self.settings.getfloat("GOVHEALTH_LINK_CACHE_OK_HOURS", 72)),
-                unverified_ttl=timedelta(hours=self.settings.getfloat("GOVHEALTH_LINK_CACHE_UNVERIFIED_HOURS", 6)),
-            )
-        runner = Runner(self, sites, nightly_id, parallel, cache)
+        server = self.redis() if opts.redis else None
+        if server is not None and not opts.seed:
+            nightly_id = None
+            source: SiteSource = RedisSites(self, server)
+            print(f"== worker: {len(site_queue(server))} sites queued", flush=True)
+        else:
+            nightly_id, sites, skipped = self.prepare(opts)
+            if server is not None:
+                pushed = seed_sites(server, nightly_id, sites)
+                print(f"== nightly run {nightly_id}: queued {pushed} sites for the workers", flush=True)
+                return
+            print(f"== nightly run {nightly_id}: {len(sites)} sites to inspect"
+                  + (f", {skipped} already done" if skipped else ""), flush=True)
+            source = ListedSites(sites, nightly_id)
+            self.results = {s.code: SiteResult(s.code, s.name) for s in sites}  # a site never started is not done
+        cache = self.link_cache(server)
+        runner = Runner(self, source, parallel, cache)
         assert self.crawler_process is not None
         d = runner.run()
         d.addBoth(self._stop)
@@ -105,8 +122,32 @@ class Command(GovHealthCommand):
             if lookups:
                 print(f"link cache: {cache.hits} of {lookups} external targets answered from the cache "
                       f"({cache.hits / lookups:.0%})")
-        complete = self.finish(nightly_id)
+        complete = self.finish(nightly_id if nightly_id is not None else source.nightly_ids())
         self.exitcode = 0 if complete else 1
+
+    def redis(self) -> Redis:
+        assert self.settings is not None
+        url = self.settings.get("REDIS_URL") or os.environ.get("GOVHEALTH_REDIS_URL")
+        if not url:
+            raise GovHealthError("--redis needs REDIS_URL (setting) or GOVHEALTH_REDIS_URL (environment)")
+        server = get_redis(url=url)
+        try:
+            server.ping()
+        except RedisError as exc:
+            raise GovHealthError(f"cannot reach Redis at {url}: {exc}") from exc
+        return server
+
+    def link_cache(self, server: Redis | None) -> LinkCache | None:
+        assert self.settings is not None
+        if not self.settings.getbool("GOVHEALTH_LINK_CACHE", True):
+            return None
+        ttls = {
+            "ok_ttl": timedelta(hours=self.settings.getfloat("GOVHEALTH_LINK_CACHE_OK_HOURS", 72)),
+            "unverified_ttl": timedelta(hours=self.settings.getfloat("GOVHEALTH_LINK_CACHE_UNVERIFIED_HOURS", 6)),
+        }
+        if server is not None:
+            return RedisLinkCache(server, self.database_url, **ttls)
+        return LinkCache(self.database_url, **ttls)
 
     def _stop(self, result: Any) -> Any:
         from twisted.internet import reactor
@@ -148,18 +189,28 @@ class Command(GovHealthCommand):
             session.flush()
             return nightly.id, sites, 0
 
-    def finish(self, nightly_id: int) -> bool:
+    def finish(self, nightly: int | set[int]) -> bool:
+        """Record the outcome; in distributed mode a nightly run is complete once every site of it is done."""
         results = list(self.results.values())
         complete = not self.interrupted and all(r.done for r in results)
+        ids = {nightly} if isinstance(nightly, int) else nightly
         with self.session(write=True) as session:
-            nightly = session.get_one(NightlyRun, nightly_id)
-            nightly.finished_at = utcnow()
-            nightly.status = NIGHTLY_COMPLETE if complete else NIGHTLY_INTERRUPTED
-            nightly.summary = {r.code: {"pages": r.pages, "broken": r.broken, "error": r.error} for r in results}
+            for nightly_id in ids:
+                run = session.get_one(NightlyRun, nightly_id)
+                run.summary = {**(run.summary or {}), **{
+                    r.code: {"pages": r.pages, "broken": r.broken, "error": r.error} for r in results}}
+                done_codes = set(session.scalars(
+                    select(Site.code).join(CrawlRun, CrawlRun.site_id == Site.id)
+                    .where(CrawlRun.nightly_id == nightly_id, CrawlRun.close_reason.in_(DONE_REASONS))))
+                all_done = set(run.codes) <= done_codes
+                if isinstance(nightly, int) or all_done:
+                    run.finished_at = utcnow()
+                    run.status = NIGHTLY_COMPLETE if complete and all_done else NIGHTLY_INTERRUPTED
         rows = [[r.code, r.name, str(r.pages), str(r.broken), str(r.blank), str(r.stale), str(r.unverified),
                  f"{r.seconds:.0f}s", r.budget, r.error or ("" if r.done else "not run")] for r in results]
+        label = ", ".join(str(i) for i in sorted(ids)) or "-"
         print_table(rows, ("code", "site", "pages", "broken", "blank", "stale", "unverified", "time", "budget", "errors"),
-                    title=f"nightly run {nightly_id}: {'complete' if complete else 'NOT complete'}")
+                    title=f"nightly run {label}: {'complete' if complete else 'NOT complete'}")
         if not complete:
             print("resume with: scrapy nightly --resume", file=sys.stderr)
         return complete
@@ -168,16 +219,13 @@ class Command(GovHealthCommand):
 class Runner:
     """Keep up to ``parallel`` site crawls going until every site is done, and show progress."""
 
-    def __init__(
-        self, command: Command, sites: list[SiteInfo], nightly_id: int, parallel: int, cache: LinkCache | None
-    ) -> None:
+    def __init__(self, command: Command, source: SiteSource, parallel: int, cache: LinkCache | None) -> None:
         self.command = command
         self.cache = cache
-        self.queue = list(sites)
-        self.nightly_id = nightly_id
+        self.source = source
         self.parallel = parallel
         self.active: dict[str, Crawler] = {}
-        self.total = len(sites)
+        self.total = source.total
         self.done = 0
         self.console = Console(stderr=True)
         self.progress: Progress | None = None
@@ -190,22 +238,22 @@ class Runner:
             self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                      TimeElapsedColumn(), console=self.console, transient=False)
             self.progress.start()
-            self.task_id = self.progress.add_task("sites", total=self.total)
+            self.task_id = self.progress.add_task("sites", total=self.total or None)
         self.ticker = task.LoopingCall(self.report)
         self.ticker.start(2.0 if self.progress else 30.0, now=False)
         self.finished: defer.Deferred[None] = defer.Deferred()
-        for _ in range(min(self.parallel, len(self.queue))):
+        for _ in range(self.parallel):
             self.start_next()
-        if not self.queue and not self.active:
-            self.finished.callback(None)
         return self.finished
 
     def start_next(self) -> None:
-        if self.stopping or not self.queue:
+        entry = None if self.stopping else self.source.next()
+        if entry is None:
             if not self.active and not self.finished.called:
                 self.close()
             return
-        site = self.queue.pop(0)
+        site, nightly_id = entry
+        self.command.results.setdefault(site.code, SiteResult(site.code, site.name))
         process = self.command.crawler_process
         assert process is not None
         crawler = process.create_crawler(PortalSpider)
@@ -213,7 +261,7 @@ class Runner:
         self.active[site.code] = crawler
         started = time.monotonic()
         d = deferred_from_coro(
-            process.crawl(crawler, code=site.code, nightly_id=str(self.nightly_id), link_cache=self.cache)
+            process.crawl(crawler, code=site.code, nightly_id=str(nightly_id), link_cache=self.cache)
         )
         d.addBoth(self.site_done, site, crawler, started)
 
@@ -251,7 +299,7 @@ class Runner:
         self.start_next()
 
     def log_site(self, result: SiteResult) -> None:
-        line = (f"[{self.done}/{self.total}] {result.code} {result.name}: {result.pages} pages, {result.broken} broken, "
+        line = (f"[{self.done}/{self.total or '?'}] {result.code} {result.name}: {result.pages} pages, {result.broken} broken, "
                 f"{result.blank} blank, {result.stale} stale, {result.unverified} unverified, {result.seconds:.0f}s"
                 + (f", ERROR {result.error}" if result.error else ""))
         if self.progress:
@@ -266,7 +314,7 @@ class Runner:
         for crawler in self.active.values():
             pages += crawler.stats.get_value("govhealth/pages", 0) if crawler.stats else 0
         findings = sum(r.broken + r.blank + r.stale for r in self.command.results.values())
-        text = (f"sites {self.done}/{self.total} ({len(self.active)} running) · {pages / elapsed:.1f} pages/s · "
+        text = (f"sites {self.done}/{self.total or '?'} ({len(self.active)} running) · {pages / elapsed:.1f} pages/s · "
                 f"{findings} findings so far")
         if self.progress:
             self.progress.update(self.task_id, description=text)
@@ -279,3 +327,49 @@ class Runner:
         if self.progress:
             self.progress.stop()
         self.finished.callback(None)
+
+
+class SiteSource:
+    """Where the runner takes its next site from."""
+
+    total = 0
+
+    def next(self) -> tuple[SiteInfo, int] | None:
+        raise NotImplementedError
+
+    def nightly_ids(self) -> set[int]:
+        raise NotImplementedError
+
+
+class ListedSites(SiteSource):
+    """The sites of one nightly run on this machine."""
+
+    def __init__(self, sites: list[SiteInfo], nightly_id: int) -> None:
+        self.queue, self.nightly_id, self.total = list(sites), nightly_id, len(sites)
+
+    def next(self) -> tuple[SiteInfo, int] | None:
+        return (self.queue.pop(0), self.nightly_id) if self.queue else None
+
+    def nightly_ids(self) -> set[int]:
+        return {self.nightly_id}
+
+
+class RedisSites(SiteSource):
+    """Sites popped from the shared scrapy-redis queue, until it is empty."""
+
+    def __init__(self, command: Command, server: Redis) -> None:
+        self.command, self.server, self.seen_ids = command, server, set[int]()
+
+    def next(self) -> tuple[SiteInfo, int] | None:
+        while (entry := pop_site(self.server)) is not None:
+            code, nightly_id = entry
+            self.seen_ids.add(nightly_id)
+            with self.command.session() as session:
+                try:
+                    return get_site(session, code), nightly_id
+                except UnknownSiteError:
+                    logger.error("queued site %s is not registered in this database: skipped", code)
+        return None
+
+    def nightly_ids(self) -> set[int]:
+        return self.seen_ids
