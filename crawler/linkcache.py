@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,6 +23,9 @@ from models.nightly import CachedLink
 from models.session import make_sessionmaker, open_database
 from pipelines.rules.kinds import LinkState
 from pipelines.rules.links import Verdict
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +39,14 @@ class Outcome:
     verdict: Verdict
     status: int | None
     expires_at: datetime
+
+
+def cache_ttls(settings: BaseSettings) -> dict[str, timedelta]:
+    """The TTL keyword arguments of a link cache, from GOVHEALTH_LINK_CACHE_OK/UNVERIFIED_HOURS."""
+    return {
+        "ok_ttl": timedelta(hours=settings.getfloat("GOVHEALTH_LINK_CACHE_OK_HOURS", 72)),
+        "unverified_ttl": timedelta(hours=settings.getfloat("GOVHEALTH_LINK_CACHE_UNVERIFIED_HOURS", 6)),
+    }
 
 
 def url_hash(url: str) -> str:

@@ -14,7 +14,6 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from redis import Redis
@@ -32,7 +31,7 @@ from twisted.python.failure import Failure
 
 from crawler.cli import GovHealthCommand
 from crawler.distributed import RedisLinkCache, pop_site, seed_sites, site_queue
-from crawler.linkcache import LinkCache
+from crawler.linkcache import LinkCache, cache_ttls
 from crawler.spiders.portal import PortalSpider
 from crawler.tables import print_table
 from models.base import utcnow
@@ -141,10 +140,7 @@ class Command(GovHealthCommand):
         assert self.settings is not None
         if not self.settings.getbool("GOVHEALTH_LINK_CACHE", True):
             return None
-        ttls = {
-            "ok_ttl": timedelta(hours=self.settings.getfloat("GOVHEALTH_LINK_CACHE_OK_HOURS", 72)),
-            "unverified_ttl": timedelta(hours=self.settings.getfloat("GOVHEALTH_LINK_CACHE_UNVERIFIED_HOURS", 6)),
-        }
+        ttls = cache_ttls(self.settings)
         if server is not None:
             return RedisLinkCache(server, self.database_url, **ttls)
         return LinkCache(self.database_url, **ttls)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
@@ -42,7 +42,7 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from crawler.config import as_of_date, rules_from_settings
 from crawler.items import PageItem
-from crawler.linkcache import LinkCache
+from crawler.linkcache import LinkCache, cache_ttls
 from models.repo import SiteInfo, get_site
 from models.session import make_sessionmaker, open_database
 from pipelines.rules.cms import parse_dataproxy_response
@@ -233,11 +233,7 @@ class PortalSpider(Spider):
         self.waiting: set[str] = set()  # external targets another crawl is checking for us
         self.owns_cache = self.link_cache is None and settings.getbool("GOVHEALTH_LINK_CACHE", True)
         if self.owns_cache:
-            self.link_cache = LinkCache(
-                config.database_url,
-                ok_ttl=timedelta(hours=settings.getfloat("GOVHEALTH_LINK_CACHE_OK_HOURS", 72)),
-                unverified_ttl=timedelta(hours=settings.getfloat("GOVHEALTH_LINK_CACHE_UNVERIFIED_HOURS", 6)),
-            )
+            self.link_cache = LinkCache(config.database_url, **cache_ttls(settings))
         self.homepage_read = False
         self.homepage_latest: date | None = None
         self.homepage_dated = 0
