@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from models.errors import GovHealthError
 from pipelines.rules.rulesfile import RuleSet, load_rules
 
 if TYPE_CHECKING:
@@ -13,11 +14,15 @@ if TYPE_CHECKING:
 _CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
+class SettingsError(GovHealthError, ValueError):
+    """A setting has a wrong value; the message names the setting."""
+
+
 def as_of_date(settings: BaseSettings) -> date:
     """GOVHEALTH_AS_OF (YYYY-MM-DD), or today (UTC+8, the inspected sites' calendar) when empty.
 
     Raises:
-        ValueError: the setting is not a date; the message names the setting.
+        SettingsError: the setting is not a date; the message names the setting.
     """
     value = str(settings.get("GOVHEALTH_AS_OF") or "").strip()
     if not value:
@@ -25,7 +30,7 @@ def as_of_date(settings: BaseSettings) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"GOVHEALTH_AS_OF must be a date like 2026-11-20, got {value!r}") from None
+        raise SettingsError(f"GOVHEALTH_AS_OF must be a date like 2026-11-20, got {value!r}") from None
 
 
 def rules_from_settings(settings: BaseSettings, path: str | None = None) -> RuleSet:

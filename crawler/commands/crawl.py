@@ -10,6 +10,7 @@ import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
+from crawler.config import as_of_date, rules_from_settings
 from models.errors import GovHealthError
 from models.repo import get_site
 from models.session import make_sessionmaker, open_database
@@ -21,6 +22,8 @@ class Command(ScrapyCrawlCommand):
         if args[:1] == ["portal"] and code:
             assert self.settings is not None
             try:
+                as_of_date(self.settings)  # a wrong setting or rules file is one line, not a traceback
+                rules_from_settings(self.settings)
                 engine = open_database(str(self.settings.get("GOVHEALTH_DATABASE_URL")))
                 try:
                     with make_sessionmaker(engine)() as session:

@@ -98,3 +98,29 @@ def test_unreachable_database_is_one_clear_error(args: tuple[str, ...], tmp_path
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: cannot reach database postgresql+psycopg://gov:***@127.0.0.1:1/gov")
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"GOVHEALTH_AS_OF": "yesterday"}, "error: GOVHEALTH_AS_OF must be a date like 2026-11-20, got 'yesterday'"),
+        ({"GOVHEALTH_RULES": "/nonexistent/rules.toml"}, "error: /nonexistent/rules.toml: cannot read rules file"),
+    ],
+)
+def test_bad_settings_are_one_clear_error(db_url: str, tmp_path: Path, env: dict[str, str], expected: str) -> None:
+    path = tmp_path / "sites.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    scrapy("sites", "import", str(path), db_url=db_url)
+    for args in (("crawl", "portal", "-a", "code=4510000031"), ("score",)):
+        done = scrapy(*args, db_url=db_url, env_extra=env)
+        assert done.returncode == 1, args
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(expected), (args, done.stderr[-500:])
+
+
+def test_malformed_rules_file_names_key_and_line(db_url: str, tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[profile]\nname = "x"\nbase = 100\nfail_below = "sixty"\n', encoding="utf-8")
+    done = scrapy("score", "--rules", str(rules), db_url=db_url)
+    assert done.returncode == 1
+    assert "line 4" in done.stderr and "fail_below" in done.stderr
