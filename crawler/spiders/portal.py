@@ -7,6 +7,7 @@ GOVHEALTH_ALLOW_PRIVATE_TARGETS, GOVHEALTH_OBEY_ROBOTS, GOVHEALTH_RECHECK_*, GOV
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
@@ -45,7 +46,7 @@ from crawler.items import PageItem
 from crawler.linkcache import LinkCache, cache_ttls
 from models.repo import SiteInfo, get_site
 from models.session import make_sessionmaker, open_database
-from pipelines.rules.cms import parse_dataproxy_response
+from pipelines.rules.cms import datastore_fragments, parse_dataproxy_response
 from pipelines.rules.columns import (
     ColumnLink,
     ListItem,
@@ -229,6 +230,7 @@ class PortalSpider(Spider):
         self.recheck_state = "none"  # none -> waiting -> sent
         self.robots: Protego | None = None
         self.columns: dict[str, ColumnReading] = {}
+        self.column_pages: dict[str, str] = {}  # column_key(final page URL) -> the column read there
         self.claimed: set[str] = set()  # external targets this crawl checks for the link cache
         self.waiting: set[str] = set()  # external targets another crawl is checking for us
         self.owns_cache = self.link_cache is None and settings.getbool("GOVHEALTH_LINK_CACHE", True)
@@ -406,8 +408,15 @@ class PortalSpider(Spider):
                 column.error = verdict.error or f"not an HTML page ({response.headers.get('Content-Type')!r})"
             return
         html = response.text
+        final = normalize_url(response.url)
         if column is not None:
-            yield from self.read_column(column, html, response.url)
+            alias = column_key(final)
+            if self.column_pages.setdefault(alias, target) != target:
+                # the same column linked in two URL forms (/tzgg/ and /tzgg/index.html): count it once
+                del self.columns[target]
+                column = None
+            else:
+                yield from self.read_column(column, html, response.url, depth)
         if depth == 0 and not self.homepage_read:
             self.homepage_read = True
             self.homepage_latest, self.homepage_dated = homepage_newest_date(html, response.url, self.config.today)
@@ -417,7 +426,6 @@ class PortalSpider(Spider):
             for found in discover_columns(html, response.url):
                 if found.how == "sidebar":  # 二级栏目 of a first-level column
                     yield from self.add_column(found, top_level=False)
-        final = normalize_url(response.url)
         digest = hashlib.sha1(response.body, usedforsecurity=False).digest()
         if not self.is_internal(final) or final in self.parsed or digest in self.parsed_bodies:
             return  # redirected off-site, or a page reached before under another URL (/ and /index.html)
@@ -427,6 +435,9 @@ class PortalSpider(Spider):
         yield PageItem(url=final, depth=depth, status=response.status, title=response.css("title::text").get())
         for link in extract_links(html, response.url, encoding=response.encoding):
             yield from self.follow(link, final, depth + 1)
+        if fragments := datastore_fragments(html):  # Hanweb lists: links a browser sees once jpage renders them
+            for link in extract_links("".join(fragments), response.url):
+                yield from self.follow(link, final, depth + 1)
 
     # -- columns ----------------------------------------------------------------------------------
 
@@ -452,14 +463,16 @@ class PortalSpider(Spider):
         return Request(url, method=method, callback=self.parse_column_extra, errback=self.column_extra_failed,
                        dont_filter=True, meta=meta, priority=-3)
 
-    def read_column(self, column: ColumnReading, html: str, url: str) -> Iterator[Request]:
+    def read_column(self, column: ColumnReading, html: str, url: str, depth: int) -> Iterator[Any]:
         page = analyse_list_page(html, url, self.config.today, self.config.placeholders)
         column.page_kind, column.placeholder, column.reason = page.kind, page.placeholder, page.reason
         if page.name and page.name != "首页":
             column.name = page.name  # breadcrumb / ColumnName meta beat shortened nav or block titles
         self.add_items(column, page.items)
+        for next_page in page.next_pages:  # TRS pager pages: a visitor opens them from the pager links
+            yield from self.follow(ExtractedLink(next_page, "分页", ResourceType.PAGE), normalize_url(url), depth + 1)
         if not page.items and page.kind != "single":
-            if page.dataproxy is not None:
+            if page.dataproxy is not None and page.total != 0:
                 proxy_url, form = page.dataproxy.page(1)
                 yield self.column_request(proxy_url, "dataproxy", column, method=page.dataproxy.method, form=form)
             elif frames := [f for f in page.frames if self.is_internal(f)]:
@@ -480,7 +493,7 @@ class PortalSpider(Spider):
         for item in [i for i in items if i.url and self.is_internal(i.url)][: self.config.article_probes]:
             yield self.column_request(item.url, "article", column)  # type: ignore[arg-type]
 
-    def parse_column_extra(self, response: Response) -> Iterator[Request]:
+    def parse_column_extra(self, response: Response) -> Iterator[Any]:
         column = self.columns[response.meta["govhealth_column"]]
         column.pending -= 1
         kind = response.meta["govhealth_extra"]
@@ -495,6 +508,8 @@ class PortalSpider(Spider):
         elif kind == "dataproxy":
             fragments, total = parse_dataproxy_response(response.text)
             items = items_from_fragments(fragments, response.url, self.config.today)
+            for link in extract_links("".join(fragments), column.url):  # the list's links are links too
+                yield from self.follow(link, column.url, 2)
             self.add_items(column, items)
             if items:
                 column.page_kind, column.reason = "list", "dataproxy"
@@ -637,6 +652,16 @@ class PortalSpider(Spider):
         if domain and domain in self.own_domains:
             return True
         return any(host == d or host.endswith("." + d) for d in self.own_domains)
+
+
+_INDEX_FILE = re.compile(r"/(?:index|default)(?:_\d+)?\.(?:s?html?|jsp|php|aspx?)$", re.IGNORECASE)
+
+
+def column_key(url: str) -> str:
+    """A column page's URL without its index file: /tzgg/ and /tzgg/index.html are one column."""
+    parts = urlsplit(url)
+    path = _INDEX_FILE.sub("/", parts.path)
+    return f"{parts.netloc}{path}?{parts.query}"
 
 
 def _registered_domain(url: str) -> str:

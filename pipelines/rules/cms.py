@@ -117,6 +117,13 @@ def hanweb_datastore(html: str) -> tuple[list[str], int | None] | None:
     return list(best.records), best.total
 
 
+def datastore_fragments(html: str) -> list[str]:
+    """Every record fragment of every datastore on a page (their links are the page's links too)."""
+    if "datastore" not in html:
+        return []
+    return [record for store in find_datastores(parse_html(html)) for record in store.records]
+
+
 def parse_dataproxy_response(text: str) -> tuple[list[str], int | None]:
     """Record fragments and ``totalrecord`` of a ``dataproxy.jsp`` XML answer (empty list for anything else)."""
     return _records(text)
