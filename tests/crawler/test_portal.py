@@ -262,3 +262,36 @@ def test_robots_crawl_delay_always_disallow_only_when_asked(db_url: str, tmp_pat
         assert (check.state, check.error, fetched) == ("unverified", "robots_disallowed", 0)
     else:
         assert (check.state, fetched) == ("ok", 1)
+
+
+@pytest_twisted.inlineCallbacks
+def test_depth_budget_checks_but_does_not_crawl_deeper_pages(db_url: str, tmp_path: Path) -> Any:
+    (tmp_path / "index.html").write_text('<a href="/d1.html">一</a>', encoding="utf-8")
+    (tmp_path / "d1.html").write_text('<a href="/d2.html">二</a>', encoding="utf-8")
+    (tmp_path / "d2.html").write_text('<a href="/d3-missing.html">三</a>', encoding="utf-8")
+    with SiteServer(tmp_path) as home:
+        register_site(db_url, CODE, home.url("/index.html"))
+        crawler = get_crawler(PortalSpider, test_settings(db_url, GOVHEALTH_MAX_DEPTH=1))
+        yield crawler.crawl(code=CODE)
+        data = load(db_url)
+        assert data["checks"][home.url("/d2.html")].state == "ok", "a page beyond the depth budget is still checked"
+        assert home.url("/d3-missing.html") not in data["checks"], "but not crawled"
+    (run,) = data["runs"]
+    assert (run.status, run.budget_hit) == ("incomplete", "max_depth")
+
+
+@pytest_twisted.inlineCallbacks
+def test_time_budget_stops_the_run_and_keeps_what_was_checked(db_url: str, site: SiteServer, tmp_path: Path) -> Any:
+    links = "".join(f'<a href="{site.url(f"/slow/{4 + n}")}">慢{n}</a>' for n in range(3))
+    (tmp_path / "index.html").write_text(f'<a href="/gone.html">失效</a>{links}', encoding="utf-8")
+    with SiteServer(tmp_path) as home:
+        register_site(db_url, CODE, home.url("/index.html"))
+        crawler = get_crawler(PortalSpider, test_settings(db_url, GOVHEALTH_MAX_SECONDS=2, DOWNLOAD_TIMEOUT=10))
+        yield crawler.crawl(code=CODE)
+        data = load(db_url)
+    (run,) = data["runs"]
+    assert (run.status, run.budget_hit, run.close_reason) == ("incomplete", "max_seconds", "govhealth_max_seconds")
+    gone = data["checks"][home.url("/gone.html")]
+    # its confirmation re-check could not run before the budget ended: unverified, never broken
+    assert (gone.state, gone.error) == ("unverified", "unconfirmed")
+    assert not [f for f in data["findings"] if f.kind == "broken_link"]
