@@ -160,7 +160,9 @@ class StorePipeline:
             category = (override.category if override is not None and override.category else None) or str(
                 category_for(reading.name, rules.keywords)
             )
-            verdict = judge_column(reading, category=category, period_days=category_period(rules, category), today=today)
+            single = any(name in reading.name for name in rules.single_page_names)
+            verdict = judge_column(reading, category=category, period_days=category_period(rules, category), today=today,
+                                   single_page=single)
             if verdict.finding is not None:
                 found.append(verdict.finding)
             rows.append({

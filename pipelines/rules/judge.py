@@ -47,9 +47,17 @@ class ColumnVerdict:
     reason: str
 
 
-def judge_column(reading: ColumnReading, *, category: str, period_days: int | None, today: date) -> ColumnVerdict:
-    """Blank when it shows nothing (or only a placeholder); stale when its newest item is older than its period."""
+def judge_column(
+    reading: ColumnReading, *, category: str, period_days: int | None, today: date, single_page: bool = False
+) -> ColumnVerdict:
+    """Blank when it shows nothing (or only a placeholder); stale when its newest item is older than its period.
+
+    A ``single_page`` column (机构职能, 联系我们 … by the rules file's names) is a content page: blank only
+    when its content area is empty or a placeholder, never stale.
+    """
     fields = {"column_name": reading.name, "column_category": category, "item_count": reading.item_count}
+    if single_page and not reading.error and reading.page_kind in ("list", "unknown", "single"):
+        return ColumnVerdict("single", None, "content page (a single-page column): not judged for staleness")
     if reading.error or reading.page_kind in ("pending", "unknown"):
         why = reading.error or reading.reason or "its list could not be read"
         reason = f"column not verified: {why}"
