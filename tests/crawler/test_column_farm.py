@@ -408,3 +408,29 @@ def test_columns_list_table(farm: dict[str, Any], code: str, summary: str) -> No
     for row in INVENTORY:
         if row[0] == code:
             assert row[2] in done.stdout
+
+
+# --- scrapy score on the farm ---------------------------------------------------------------------------------
+
+
+def test_score_cards_of_the_farm(farm: dict[str, Any]) -> None:
+    done = scrapy("score", "--format", "json", db_url=farm["db_url"],
+                  env_extra={"GOVHEALTH_AS_OF": AS_OF})
+    assert done.returncode == 0, done.stderr
+    cards = {card["site_code"]: card for card in json.loads(done.stdout)}
+    assert set(cards) == {HANWEB, TRS, GENERIC, DOWN}, "every registered site gets a card, the unreachable one too"
+    lines = {code: {line["id"]: line for line in card["rules"]} for code, card in cards.items()}
+    # the GBK site: two blank columns (below the veto line of 5) and a stale homepage (a veto)
+    assert lines[GENERIC]["blank_columns"]["count"] == 2
+    assert not lines[GENERIC]["blank_columns"]["veto"]
+    assert lines[GENERIC]["homepage_not_updated"]["veto"]
+    assert cards[GENERIC]["verdict"] == "fail"
+    assert "homepage_not_updated" in cards[GENERIC]["vetoes"]
+    # the unreachable site: vetoed by the crawl's site_unreachable finding, its link rules not measured
+    assert cards[DOWN]["vetoes"] == ["site_unreachable"]
+    assert not lines[DOWN]["other_broken_links"]["measured"]
+    assert lines[DOWN]["other_broken_links"]["deduction"] is None
+    # TRS: the two stale notice columns count, each citing its finding
+    stale = lines[TRS]["should_update_but_stale"]
+    assert stale["count"] == len(stale["findings"]) == 2
+    assert cards[HANWEB]["verdict"] == "pass"
