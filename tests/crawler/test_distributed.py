@@ -85,7 +85,7 @@ def test_two_workers_match_a_single_process(
         for _ in range(2)
     ]
     outputs = [w.communicate(timeout=240) for w in workers]
-    for worker, (out, err) in zip(workers, outputs, strict=True):
+    for worker, (_out, err) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, err
     crawled = [line for out, _ in outputs for line in out.splitlines() if line.startswith("[")]
     assert len(crawled) == SITES, "every site crawled once, by one worker or the other"

@@ -53,7 +53,7 @@ def result(tmp_path_factory: pytest.TempPathFactory, site: SiteServer) -> Iterat
     data["stats"] = crawler.stats.get_stats()
     data["site"] = site
     data["db_url"] = db_url
-    yield data
+    return data
 
 
 def check(result: dict[str, Any], path: str) -> LinkCheck:
