@@ -50,6 +50,10 @@ MAIN_HOST = "127.0.0.1"
 EXTERNAL_HOSTS = tuple(f"127.0.0.{i}" for i in range(2, 10))  # Linux routes all of 127/8 to lo
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "govhealth-bench-cache"
 LINKCHECKER_PAGES = 1000
+# linkinator 7.x starts every discovered link's check at once (its --concurrency only bounds the queue of
+# promises already running), so on a 20,000-page site it opens > 20,000 sockets and fails most checks with
+# EMFILE. 6.3.0 honours --concurrency and checks the whole site; 8.x needs Node >= 22.
+LINKINATOR_VERSION = "6.3.0"
 
 # Settings of a local benchmark: no politeness delays, enough concurrency to keep the crawler busy.
 GOVHEALTH_SETTINGS = {
@@ -268,6 +272,7 @@ class NginxServer:
         )
         return f"""daemon off;
 worker_processes 2;
+worker_rlimit_nofile 65536;
 pid {w}/nginx.pid;
 error_log {w}/nginx-error.log warn;
 events {{ worker_connections 8192; }}
@@ -283,9 +288,6 @@ http {{
   tcp_nodelay on;
   keepalive_timeout 120;
   keepalive_requests 1000000;
-  open_file_cache max=200000 inactive=300s;
-  open_file_cache_valid 300s;
-  open_file_cache_errors on;
   # LinkChecker limits itself to ~10 requests/s per host unless the server sends this header.
   add_header LinkChecker 1 always;
   server {{
@@ -684,21 +686,23 @@ def absolute(site_url: str, target: str) -> str:
     return target if target.startswith("http") else site_url.rstrip("/") + target
 
 
-def install_linkinator(cache: Path) -> tuple[Path | None, str]:
-    binary = cache / "npm" / "node_modules" / ".bin" / "linkinator"
+def install_linkinator(cache: Path, version: str) -> tuple[Path | None, str]:
+    """linkinator@version installed once under the cache (npm picks the newest release this Node supports for "latest")."""
+    prefix = cache / f"npm-linkinator-{version}"
+    binary = prefix / "node_modules" / ".bin" / "linkinator"
     if binary.exists():
         return binary, ""
     npm = shutil.which("npm")
     if not npm:
         return None, "npm is not installed"
     proc = subprocess.run(
-        [npm, "install", "--prefix", str(cache / "npm"), "--no-audit", "--no-fund", "linkinator"],
+        [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", f"linkinator@{version}"],
         check=False,
         capture_output=True,
         text=True,
     )
     if proc.returncode != 0 or not binary.exists():
-        return None, f"npm install linkinator failed: {proc.stderr.strip()[-500:]}"
+        return None, f"npm install linkinator@{version} failed: {proc.stderr.strip()[-500:]}"
     return binary, ""
 
 
@@ -1064,6 +1068,21 @@ def served_site(base: Path, name: str, pages: int, force_python: bool) -> Iterat
 def finish(result: dict[str, Any], site: Site) -> dict[str, Any]:
     result["site_pages"] = site.spec.pages
     add_rates(result)
+    # A run that did not check the whole site is not comparable: say so, and leave it out of the ratios.
+    if not result.get("error"):
+        problems = []
+        if result.get("broken_missed") or result.get("broken_false"):
+            problems.append(
+                f"{result.get('broken_missed')} of {len(site.spec.missing)} missing targets not reported, "
+                f"{result.get('broken_false')} working targets reported broken"
+            )
+        server_requests = result.get("server_requests")
+        if server_requests is not None and server_requests < site.spec.distinct_targets:
+            problems.append(
+                f"only {server_requests:,} requests for {site.spec.distinct_targets:,} distinct targets"
+            )
+        if problems:
+            result["error"] = "incomplete run: " + "; ".join(problems)
     if result.get("error"):
         print(f"  ! {result['label']}: {result['error']}", flush=True)
     else:
@@ -1084,6 +1103,12 @@ def main(argv: list[str] | None = None) -> int:
         "--linkchecker-pages", type=int, default=LINKCHECKER_PAGES, help="pages of the LinkChecker slice"
     )
     parser.add_argument("--skip-linkinator", action="store_true")
+    parser.add_argument(
+        "--linkinator-version",
+        default=LINKINATOR_VERSION,
+        help=f"npm version of linkinator (default {LINKINATOR_VERSION}; 'latest' is 7.6.1 on Node 20, which runs out "
+        "of file descriptors on a 20,000-page site)",
+    )
     parser.add_argument("--skip-linkchecker", action="store_true")
     parser.add_argument(
         "--linkinator-skip-external",
@@ -1175,7 +1200,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.skip_linkinator:
                 report["skipped"]["linkinator"] = "--skip-linkinator"
             else:
-                binary, why = install_linkinator(args.cache_dir)
+                binary, why = install_linkinator(args.cache_dir, args.linkinator_version)
                 if binary is None:
                     print(f"  linkinator skipped: {why}", flush=True)
                     report["skipped"]["linkinator"] = why
@@ -1250,6 +1275,9 @@ def main(argv: list[str] | None = None) -> int:
         if name in report:
             c = report[name]
             print(f"{name}: govhealth is {c['speed_ratio']}x as fast, uses {c['memory_ratio']}x the memory")
+    for r in runs:
+        if r.get("error"):
+            print(f"{r['label']}: {r['error']}")
     print("targets: " + ", ".join(f"{k}: {'met' if v else 'MISSED'}" for k, v in targets.items()))
     for tool, why in report["skipped"].items():
         print(f"skipped {tool}: {why}")

@@ -432,7 +432,7 @@ class PortalSpider(Spider):
         self.parsed.add(final)
         self.parsed_bodies.add(digest)
         self.crawler.stats.inc_value("govhealth/pages")  # type: ignore[union-attr]
-        yield PageItem(url=final, depth=depth, status=response.status, title=response.css("title::text").get())
+        yield PageItem(url=final, depth=depth, status=response.status)
         for link in extract_links(html, response.url, encoding=response.encoding):
             yield from self.follow(link, final, depth + 1)
         if fragments := datastore_fragments(html):  # Hanweb lists: links a browser sees once jpage renders them

@@ -154,7 +154,7 @@ def _parse(html: str) -> lxml.html.HtmlElement | None:
 # Every phrase, bare 404 title and lead-in above contains one of these (in any width or case): a page
 # without any of them cannot be an error page, and most pages are ruled out without parsing them.
 _MAYBE_ERROR = re.compile(
-    r"不存在|找不|走丢|未找到|没有找到|删除|抱歉|404|４０４|not\s*found|not\s*exist|ｎｏｔ|错误", re.IGNORECASE
+    r"不存在|找不|走丢|未找到|没有找到|删除|抱歉|(?<![\d/.])404(?!\d)|４０４|not\s*found|not\s*exist|ｎｏｔ|错误", re.IGNORECASE
 )
 _ALWAYS_PARSE_BELOW = 2048  # tiny pages are parsed anyway: spacing tricks cost nothing to catch there
 
