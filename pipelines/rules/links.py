@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from functools import lru_cache
 import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from posixpath import splitext
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
