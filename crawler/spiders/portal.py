@@ -230,6 +230,7 @@ class PortalSpider(Spider):
         self.recheck_state = "none"  # none -> waiting -> sent
         self.robots: Protego | None = None
         self.columns: dict[str, ColumnReading] = {}
+        self.column_keys: set[str] = set()
         self.column_pages: dict[str, str] = {}  # column_key(final page URL) -> the column read there
         self.claimed: set[str] = set()  # external targets this crawl checks for the link cache
         self.waiting: set[str] = set()  # external targets another crawl is checking for us
@@ -422,9 +423,11 @@ class PortalSpider(Spider):
             self.homepage_latest, self.homepage_dated = homepage_newest_date(html, response.url, self.config.today)
             for found in discover_columns(html, response.url):
                 yield from self.add_column(found, top_level=True)
-        elif depth == 1 and column is not None:
+        elif depth <= 3 and (column is not None or _BREADCRUMB_HINT.search(html)):
             for found in discover_columns(html, response.url):
-                if found.how == "sidebar":  # 二级栏目 of a first-level column
+                # 二级栏目 in a first-level column's sidebar; the columns a page's breadcrumb names
+                sidebar = found.how == "sidebar" and depth == 1 and column is not None
+                if sidebar or (found.how == "breadcrumb" and _is_column_crumb(found, final)):
                     yield from self.add_column(found, top_level=False)
         digest = hashlib.sha1(response.body, usedforsecurity=False).digest()
         if not self.is_internal(final) or final in self.parsed or digest in self.parsed_bodies:
@@ -444,8 +447,10 @@ class PortalSpider(Spider):
     def add_column(self, found: ColumnLink, *, top_level: bool) -> Iterator[Request]:
         """Register a column; one whose page was already read is fetched again for its list."""
         url = normalize_url(found.url)
-        if url in self.columns or not self.is_internal(url) or url == self.homepage:
-            return
+        key = column_key(url)
+        if key in self.column_keys or not self.is_internal(url) or key == column_key(self.homepage):
+            return  # known already, maybe in another URL form (/tzgg/ and /tzgg/index.html)
+        self.column_keys.add(key)
         self.columns[url] = ColumnReading(url=url, name=found.name, how=found.how, top_level=top_level)
         entry = self.ledger.get(url)
         if entry is not None and entry.verdict is not None:
@@ -652,6 +657,23 @@ class PortalSpider(Spider):
         if domain and domain in self.own_domains:
             return True
         return any(host == d or host.endswith("." + d) for d in self.own_domains)
+
+
+_BREADCRUMB_HINT = re.compile(r"当前位置|现在的位置|所在位置|breadcrumb", re.IGNORECASE)
+_NOT_A_COLUMN_CRUMB = frozenset({"正文", "详情", "内容", "正文内容", "文章", "阅读", "详细内容", "信息详情"})
+_ARTICLE_PATH = re.compile(r"(^|/)(t\d{8}_\d+|art_\d+_\d+|content|detail|show|view|article)[^/]*$", re.IGNORECASE)
+
+
+def _is_column_crumb(found: ColumnLink, page_url: str) -> bool:
+    """A breadcrumb link that names a column: not the page itself, not an article, no query string."""
+    url = normalize_url(found.url)
+    parts = urlsplit(url)
+    return (
+        found.name not in _NOT_A_COLUMN_CRUMB
+        and column_key(url) != column_key(page_url)
+        and not parts.query
+        and not _ARTICLE_PATH.search(parts.path)
+    )
 
 
 _INDEX_FILE = re.compile(r"/(?:index|default)(?:_\d+)?\.(?:s?html?|jsp|php|aspx?)$", re.IGNORECASE)

@@ -74,3 +74,23 @@ def test_list_without_a_crawl_is_one_clear_error(db_url: str) -> None:
     done = scrapy("columns", "list", "--code", CODE, db_url=db_url)
     assert done.returncode == 1
     assert done.stderr.strip().startswith(f"error: site {CODE} has no finished crawl yet")
+
+
+@pytest_twisted.inlineCallbacks
+def test_a_column_named_only_by_breadcrumbs_is_found(db_url: str, tmp_path: Path) -> object:
+    (tmp_path / "index.html").write_text(
+        '<html><body><ul><li><a href="/art/1.html">一则通知</a> 2018-01-04</li></ul></body></html>', encoding="utf-8")
+    (tmp_path / "art").mkdir()
+    (tmp_path / "art" / "1.html").write_text(
+        '<html><body><div class="position">当前位置：<a href="/">首页</a> &gt; <a href="/tzgg/">通知公告</a> &gt; '
+        '<a href="/art/1.html">正文</a></div><p>发布时间：2017-03-01</p></body></html>', encoding="utf-8")
+    (tmp_path / "tzgg").mkdir()
+    rows = "".join(f'<li><a href="/art/1.html">第{n}条通知</a><span>2017-03-0{n}</span></li>' for n in range(1, 4))
+    (tmp_path / "tzgg" / "index.html").write_text(f'<html><body><ul class="list">{rows}</ul></body></html>',
+                                                  encoding="utf-8")
+    with SiteServer(tmp_path) as site:
+        register_site(db_url, CODE, site.url("/index.html"))
+        yield get_crawler(PortalSpider, test_settings(db_url, GOVHEALTH_AS_OF="2018-01-05")).crawl(code=CODE)
+        listed = json.loads(scrapy("columns", "list", "--code", CODE, "--format", "json", db_url=db_url).stdout)
+        found = {c["url"].removeprefix(site.base): (c["name"], c["how"], c["status"]) for c in listed}
+    assert found == {"/tzgg/": ("通知公告", "breadcrumb", "stale")}, "the article (正文) is not a column"
