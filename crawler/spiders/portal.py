@@ -620,27 +620,28 @@ class PortalSpider(Spider):
             raise StopDownload(fail=False)
 
     def on_idle(self, spider: Spider) -> None:
-        """At the end of the crawl, re-check every failed target once more after a delay (slow lane)."""
-        if self.waiting:
-            raise DontCloseSpider  # another crawl is checking targets this one links to
-        if self.recheck_state == "sent":
-            return
-        if self.recheck_state == "none":
-            pending = self.ledger.pending_rechecks()
-            if not pending:
-                return
+        """At the end of the crawl, re-check every failed target once more after a delay (slow lane).
+
+        Re-checks go out before waiting for targets another crawl is checking: that crawl may itself
+        wait for one of ours, which is published only once our re-check confirms it (no deadlock).
+        """
+        if self.recheck_state == "waiting":
+            raise DontCloseSpider
+        if self.ledger.pending_rechecks():
             self.recheck_state = "waiting"
             from twisted.internet import reactor
 
             reactor.callLater(self.config.recheck_delay, self._send_rechecks)  # type: ignore[attr-defined]
-        raise DontCloseSpider
+            raise DontCloseSpider
+        if self.waiting:
+            raise DontCloseSpider  # another crawl is checking targets this one links to
 
     def _send_rechecks(self) -> None:
-        self.recheck_state = "sent"
+        self.recheck_state = "sent"  # a later failure (a target another crawl abandoned) gets its own round
         engine = self.crawler.engine
         assert engine is not None
         pending = self.ledger.pending_rechecks()
-        self.crawler.stats.set_value("govhealth/rechecks", len(pending))  # type: ignore[union-attr]
+        self.crawler.stats.inc_value("govhealth/rechecks", len(pending))  # type: ignore[union-attr]
         self.logger.info("%s: re-checking %d failed targets", self.code, len(pending))
         for target in pending:
             engine.crawl(self.check_request(target.url, "GET", recheck=True))

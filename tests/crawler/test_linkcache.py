@@ -46,3 +46,32 @@ def test_external_targets_checked_once_per_run_and_ok_ones_reused(
     finally:
         for server in servers:
             server.__exit__()
+
+
+def test_two_crawls_waiting_on_each_others_failures_do_not_deadlock(
+    db_url: str, tmp_path: Path, external_site: SiteServer
+) -> None:
+    """Site A checks x first, site B checks y first; each then waits for the other's target, and a
+    failed target is published only after its re-check: re-checks must go out before the waiting."""
+    roots = []
+    for n, (first, second) in enumerate((("/a-gone.html", "/b-gone.html"), ("/b-gone.html", "/a-gone.html"))):
+        root = tmp_path / f"s{n}"
+        root.mkdir()
+        # the first target is linked from the homepage, the second only from a page one level down,
+        # so each crawl claims its own first and meets the other's later
+        (root / "index.html").write_text(f'<a href="{external_site.url(first)}">外</a><a href="/p.html">下</a>',
+                                         encoding="utf-8")
+        (root / "p.html").write_text(f'<a href="{external_site.url(second)}">外二</a>', encoding="utf-8")
+        roots.append(SiteServer(root).__enter__())
+    try:
+        for n, server in enumerate(roots):
+            register_site(db_url, f"45109906{n:02d}", server.url("/index.html"), name=f"互等站点{n}")
+        env = {**nightly_env(db_url), "GOVHEALTH_RECHECK_DELAY": "1", "GOVHEALTH_MAX_SECONDS": "60"}
+        done = scrapy("nightly", "--parallel", "2", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0",
+                      db_url=db_url, env_extra=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.count("2 broken") == 2, done.stdout  # both sites complete, both targets confirmed
+        assert "max_seconds" not in done.stdout
+    finally:
+        for server in roots:
+            server.__exit__()
