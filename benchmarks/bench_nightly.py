@@ -77,7 +77,9 @@ FOOTER_LINKS = (  # on every page of every site (the 网站 footer of the nation
     ("/", "广西壮族自治区人民政府门户网站", 1),
     ("/hudong/index.html", "国务院“互联网+督查”", 0),
 )
-TREE_FANOUT = 8  # page i has children 8i+1..8i+8: every page reachable breadth-first, depth <= 4 at 3,000 pages
+TREE_FANOUT = (
+    8  # page i has children 8i+1..8i+8: every page reachable breadth-first, depth <= 4 at 3,000 pages
+)
 RANDOM_LINKS = 5  # other pages of the site per page
 IMAGES_PER_PAGE, ATTACHMENTS_PER_PAGE, NATIONAL_PER_PAGE, SISTER_PER_PAGE = 2, 1, 2, 1
 SIBLINGS_ON_HOMEPAGE = 5  # 友情链接: homepages of other benchmark sites
@@ -161,8 +163,10 @@ def generate_sites(
     write(national_root / "hudong" / "index.html", national_page)
     for j in range(NATIONAL_POOL):
         if j not in NATIONAL_MISSING:
-            write(national_root / "zhengce" / f"{j}.html",
-                  page_html(f"国务院关于第{j}号事项的通知", "中国政府网", "bm01000001", "2026-10-01", ""))
+            write(
+                national_root / "zhengce" / f"{j}.html",
+                page_html(f"国务院关于第{j}号事项的通知", "中国政府网", "bm01000001", "2026-10-01", ""),
+            )
     sites: list[GenSite] = []
     for k, (size_class, pages) in enumerate(plan):
         host = site_host(k)
@@ -197,12 +201,16 @@ def generate_sites(
                 parent = "/" if i <= TREE_FANOUT else f"/p/{(i - 1) // TREE_FANOUT}.html"
                 links.setdefault(parent, f'<li><a href="{parent}">上一级栏目</a></li>')
             for child in range(TREE_FANOUT * i + 1, min(TREE_FANOUT * i + TREE_FANOUT + 1, pages)):
-                links.setdefault(f"/p/{child}.html",
-                                 f'<li><a href="/p/{child}.html">{bc.COLUMNS[child % 8]}子栏目{child}</a></li>')
+                links.setdefault(
+                    f"/p/{child}.html",
+                    f'<li><a href="/p/{child}.html">{bc.COLUMNS[child % 8]}子栏目{child}</a></li>',
+                )
             for _ in range(RANDOM_LINKS):
                 r = rng.randrange(1, pages)
-                links.setdefault(f"/p/{r}.html",
-                                 f'<li><a href="/p/{r}.html">{bc.COLUMNS[r % 8]}：关于第{r}号事项的通知</a></li>')
+                links.setdefault(
+                    f"/p/{r}.html",
+                    f'<li><a href="/p/{r}.html">{bc.COLUMNS[r % 8]}：关于第{r}号事项的通知</a></li>',
+                )
             if rng.random() < MISSING_SHARE:  # a withdrawn article still linked
                 gone = f"/p/gone-{i}.html"
                 gone_pages += 1
@@ -216,7 +224,9 @@ def generate_sites(
                 links.setdefault(att_path(j), f'<li><a href="{att_path(j)}">附件{j}</a></li>')
             ext: dict[str, str] = {}
             for path, text, h in FOOTER_LINKS:
-                ext.setdefault(national_url(path, h), f'<li><a href="{national_url(path, h)}">{text}</a></li>')
+                ext.setdefault(
+                    national_url(path, h), f'<li><a href="{national_url(path, h)}">{text}</a></li>'
+                )
             for _ in range(NATIONAL_PER_PAGE):
                 j = rng.randrange(NATIONAL_POOL)
                 u = national_url(f"/zhengce/{j}.html", j % 2)
@@ -235,14 +245,23 @@ def generate_sites(
                 friends = [f for f in friends if f is not site]
                 for f in friends:
                     external.add(f.url)
-                extra = '<div class="yqlj"><h3>友情链接</h3>' + "".join(
-                    f'<a href="{f.url}">{f.name}</a>' for f in friends) + "</div>"
+                extra = (
+                    '<div class="yqlj"><h3>友情链接</h3>'
+                    + "".join(f'<a href="{f.url}">{f.name}</a>' for f in friends)
+                    + "</div>"
+                )
                 site.links += len(friends)
             internal.update(links)
             external.update(ext)
             site.links += len(links) + len(ext)
-            html = page_html(title, site.name, site.code, f"2024-{i % 12 + 1:02d}-{i % 28 + 1:02d}",
-                             "\n".join([*links.values(), *ext.values()]), extra)
+            html = page_html(
+                title,
+                site.name,
+                site.code,
+                f"2024-{i % 12 + 1:02d}-{i % 28 + 1:02d}",
+                "\n".join([*links.values(), *ext.values()]),
+                extra,
+            )
             write(root / ("index.html" if i == 0 else f"p/{i}.html"), html)
         for j in range(n_img):
             if j in miss_img:
@@ -256,8 +275,10 @@ def generate_sites(
                 write(root / att_path(j).lstrip("/"), bc.ATTACHMENT_KINDS[j % 3][1])
         for j in range(n_sis):
             if j not in miss_sis:
-                write(sister_root / f"s{k}" / f"{j}.html",
-                      page_html(f"相关网站第{j}页", "市直部门网站", "4511000001", "2026-09-01", ""))
+                write(
+                    sister_root / f"s{k}" / f"{j}.html",
+                    page_html(f"相关网站第{j}页", "市直部门网站", "4511000001", "2026-09-01", ""),
+                )
         (root / "robots.txt").write_text("User-agent: *\nDisallow:\n")
         absolute = {t if t.startswith("http") else f"http://{host}:{port}{t}" for t in internal}
         linked = absolute | external
@@ -265,8 +286,11 @@ def generate_sites(
         site.internal_targets = len(internal)
         site.external_targets = len(external)
         site.national_targets = sum(1 for u in external if any(f"//{h}:" in u for h in NATIONAL_HOSTS))
-        site.missing = sorted(u if u.startswith("http") else f"http://{host}:{port}{u}" for u in missing
-                              if (u if u.startswith("http") else f"http://{host}:{port}{u}") in linked)
+        site.missing = sorted(
+            u if u.startswith("http") else f"http://{host}:{port}{u}"
+            for u in missing
+            if (u if u.startswith("http") else f"http://{host}:{port}{u}") in linked
+        )
     summary = {
         "sites": n_sites,
         "by_class": {name: sum(1 for s in sites if s.size_class == name) for name, *_ in SIZE_CLASSES},
@@ -304,7 +328,9 @@ class MultiSiteNginx:
 
     def config(self) -> str:
         w, p = self.workdir, self.port
-        temps = "\n".join(f"  {n}_temp_path {w}/{n};" for n in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        temps = "\n".join(
+            f"  {n}_temp_path {w}/{n};" for n in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
         blocks = [
             f"  server {{ listen {s.host}:{p} reuseport; root {self.base / 'sites' / s.code}; index index.html; }}"
             for s in self.sites
@@ -346,7 +372,10 @@ http {{
         conf.write_text(self.config())
         self.proc = subprocess.Popen(
             [binary, "-c", str(conf), "-p", str(self.workdir), "-e", str(self.workdir / "nginx-error.log")],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             bc.wait_until_listening(self.proc, self.addresses(), timeout=30)
@@ -430,7 +459,9 @@ print(json.dumps(out, default=str))
 
 
 def run_py(python: str, code: str, *args: str, env: dict[str, str] | None = None) -> str:
-    proc = subprocess.run([python, "-c", code, *args], cwd=ROOT, env=env, check=False, capture_output=True, text=True)
+    proc = subprocess.run(
+        [python, "-c", code, *args], cwd=ROOT, env=env, check=False, capture_output=True, text=True
+    )
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr.strip()[-1500:])
     return proc.stdout
@@ -464,11 +495,19 @@ def fresh_database(backend: str, work: Path, python: str, pg_url: str | None, ke
 
 def register_sites(sites: list[GenSite], work: Path, python: str, env: dict[str, str]) -> float:
     csv = work / "sites.csv"
-    csv.write_text("code,name,url,level\n" + "".join(f"{s.code},{s.name},{s.url},county\n" for s in sites),
-                   encoding="utf-8")
+    csv.write_text(
+        "code,name,url,level\n" + "".join(f"{s.code},{s.name},{s.url},county\n" for s in sites),
+        encoding="utf-8",
+    )
     started = time.perf_counter()
-    proc = subprocess.run([python, "-m", "scrapy", "sites", "import", str(csv)], cwd=ROOT, env=env,
-                          check=False, capture_output=True, text=True)
+    proc = subprocess.run(
+        [python, "-m", "scrapy", "sites", "import", str(csv)],
+        cwd=ROOT,
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"scrapy sites import failed:\n{proc.stdout}{proc.stderr}")
     return round(time.perf_counter() - started, 2)
@@ -509,11 +548,14 @@ class StallWatchdog(threading.Thread):
     graceful shutdown, which records the run as interrupted), then SIGKILL after 60 s.
     """
 
-    def __init__(self, proc: subprocess.Popen[bytes], out_path: Path, limit: float, py_spy: Path | None) -> None:
+    def __init__(
+        self, proc: subprocess.Popen[bytes], out_path: Path, limit: float, py_spy: Path | None
+    ) -> None:
         super().__init__(daemon=True)
         self.proc, self.out_path, self.limit, self.py_spy = proc, out_path, limit, py_spy
         self.stop_event = threading.Event()
         self.stalled: dict[str, Any] | None = None
+        self.dump_path: Path | None = None  # where the py-spy dump goes (default: beside the log)
 
     def run(self) -> None:
         started = last_change = time.monotonic()
@@ -525,13 +567,22 @@ class StallWatchdog(threading.Thread):
                     done, last_change = now_done, time.monotonic()
             if time.monotonic() - last_change < self.limit or self.proc.poll() is not None:
                 continue
-            self.stalled = {"after_seconds": round(time.monotonic() - started), "sites_done": done,
-                            "no_site_finished_for_seconds": self.limit}
+            self.stalled = {
+                "after_seconds": round(time.monotonic() - started),
+                "sites_done": done,
+                "no_site_finished_for_seconds": self.limit,
+            }
             if self.py_spy is not None:
-                dump = self.out_path.with_suffix(".stall-pyspy.txt")
+                dump = self.dump_path or self.out_path.with_suffix(".stall-pyspy.txt")
                 with contextlib.suppress(OSError, subprocess.SubprocessError):
-                    dump.write_bytes(subprocess.run([str(self.py_spy), "dump", "--pid", str(self.proc.pid)],
-                                                    capture_output=True, timeout=60, check=False).stdout)
+                    dump.write_bytes(
+                        subprocess.run(
+                            [str(self.py_spy), "dump", "--pid", str(self.proc.pid)],
+                            capture_output=True,
+                            timeout=60,
+                            check=False,
+                        ).stdout
+                    )
                     self.stalled["py_spy_dump"] = str(dump)
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGTERM)
@@ -545,8 +596,17 @@ class StallWatchdog(threading.Thread):
         self.join()
 
 
-def run_measured(command: list[str], env: dict[str, str], logs: Path, name: str, server: MultiSiteNginx,
-                 timeout: float, stall_limit: float | None = None, py_spy: Path | None = None) -> dict[str, Any]:
+def run_measured(
+    command: list[str],
+    env: dict[str, str],
+    logs: Path,
+    name: str,
+    server: MultiSiteNginx,
+    timeout: float,
+    stall_limit: float | None = None,
+    py_spy: Path | None = None,
+    dump_path: Path | None = None,
+) -> dict[str, Any]:
     """Run ``command`` in its own session; wall, CPU (wait4), peak RSS (sampled tree sum and ru_maxrss)."""
     out_path, err_path = logs / f"{name}.stdout", logs / f"{name}.stderr"
     before = server.requests()
@@ -556,14 +616,23 @@ def run_measured(command: list[str], env: dict[str, str], logs: Path, name: str,
     load = float(Path("/proc/loadavg").read_text().split()[0])
     with out_path.open("wb") as out, err_path.open("wb") as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+        )
         monitor = TimelineMonitor(proc.pid)
         monitor.sample()
         monitor.start()
         timer = threading.Timer(timeout, bc.kill_group, (proc.pid,))
         timer.start()
         watchdog = StallWatchdog(proc, out_path, stall_limit, py_spy) if stall_limit else None
+        if watchdog:
+            watchdog.dump_path = dump_path
         if watchdog:
             watchdog.start()
         try:
@@ -611,12 +680,27 @@ def scrapy_command(python: str, wrapper: Path | None) -> list[str]:
     return [python, str(wrapper)] if wrapper else [python, "-m", "scrapy"]
 
 
-def nightly_command(python: str, parallel: int, settings: dict[str, str], wrapper: Path | None = None) -> list[str]:
-    return [*scrapy_command(python, wrapper), "nightly", "--parallel", str(parallel), *settings_args(settings)]
+def nightly_command(
+    python: str, parallel: int, settings: dict[str, str], wrapper: Path | None = None
+) -> list[str]:
+    return [
+        *scrapy_command(python, wrapper),
+        "nightly",
+        "--parallel",
+        str(parallel),
+        *settings_args(settings),
+    ]
 
 
-def run_nightly(backend: str, sites: list[GenSite], work: Path, server: MultiSiteNginx, python: str,
-                args: argparse.Namespace, settings: dict[str, str]) -> dict[str, Any]:
+def run_nightly(
+    backend: str,
+    sites: list[GenSite],
+    work: Path,
+    server: MultiSiteNginx,
+    python: str,
+    args: argparse.Namespace,
+    settings: dict[str, str],
+) -> dict[str, Any]:
     """Register the sites in a fresh database, run `scrapy nightly`, read the run back, compute the figures."""
     label = f"nightly-{backend}"
     with fresh_database(backend, work, python, args.pg, args.keep) as url:
@@ -624,21 +708,44 @@ def run_nightly(backend: str, sites: list[GenSite], work: Path, server: MultiSit
         print(f"[{label}] registering {len(sites)} sites in {mask(url)} ...", flush=True)
         import_seconds = register_sites(sites, work, python, env)
         command = nightly_command(python, args.parallel, settings, args.scrapy_wrapper)
-        print(f"[{label}] scrapy nightly --parallel {args.parallel} ({len(sites)} sites, "
-              f"{sum(s.pages for s in sites):,} pages) ...", flush=True)
+        print(
+            f"[{label}] scrapy nightly --parallel {args.parallel} ({len(sites)} sites, "
+            f"{sum(s.pages for s in sites):,} pages) ...",
+            flush=True,
+        )
         py_spy = args.cache_dir / "py-spy-venv" / "bin" / "py-spy"
-        m = run_measured(command, env, work, label, server, args.timeout, args.stall_timeout or None,
-                         py_spy if py_spy.exists() else None)
-        result: dict[str, Any] = {"label": label, "backend": backend, "database": mask(url),
-                                  "import_seconds": import_seconds, **m}
+        m = run_measured(
+            command,
+            env,
+            work,
+            label,
+            server,
+            args.timeout,
+            args.stall_timeout or None,
+            py_spy if py_spy.exists() else None,
+            # outside the temp dir, which is removed without --keep
+            (args.json.parent if args.json else Path(tempfile.gettempdir()))
+            / f"bench_nightly-{label}.stall-pyspy.txt",
+        )
+        result: dict[str, Any] = {
+            "label": label,
+            "backend": backend,
+            "database": mask(url),
+            "import_seconds": import_seconds,
+            **m,
+        }
         stdout = Path(m["stdout_path"]).read_text(errors="replace")
         if m["stalled"]:
             st = m["stalled"]
-            result["error"] = (f"STALLED: no site finished for {st['no_site_finished_for_seconds']:.0f} s "
-                               f"({st['sites_done']} of {len(sites)} sites done after {st['after_seconds']} s); "
-                               f"stopped. py-spy dump: {st.get('py_spy_dump', '-')}. The figures below are not valid.")
+            result["error"] = (
+                f"STALLED: no site finished for {st['no_site_finished_for_seconds']:.0f} s "
+                f"({st['sites_done']} of {len(sites)} sites done after {st['after_seconds']} s); "
+                f"stopped. py-spy dump: {st.get('py_spy_dump', '-')}. The figures below are not valid."
+            )
         elif m["exit_code"] != 0:
-            result["error"] = f"exit {m['exit_code']}: {bc.tail(m['stderr_path'])}\n{bc.tail(m['stdout_path'], 5)}"
+            result["error"] = (
+                f"exit {m['exit_code']}: {bc.tail(m['stderr_path'])}\n{bc.tail(m['stdout_path'], 5)}"
+            )
         try:
             db = json.loads(run_py(python, READBACK, url, env=env))
         except (RuntimeError, json.JSONDecodeError) as exc:
@@ -670,7 +777,9 @@ def figures(db: dict[str, Any], sites: list[GenSite], wall: float, parallel: int
     span = max((r["start_offset"] + (r["seconds"] or 0.0) for r in runs), default=0.0)
     classes: dict[str, dict[str, Any]] = {}
     for r in runs:
-        c = classes.setdefault(by_code[r["code"]].size_class, {"sites": 0, "pages": 0, "requests": 0, "seconds": 0.0})
+        c = classes.setdefault(
+            by_code[r["code"]].size_class, {"sites": 0, "pages": 0, "requests": 0, "seconds": 0.0}
+        )
         c["sites"] += 1
         c["pages"] += r["pages"]
         c["requests"] += stat(r, "downloader/request_count")
@@ -684,8 +793,11 @@ def figures(db: dict[str, Any], sites: list[GenSite], wall: float, parallel: int
     return {
         "nightly": db["nightly"],
         "sites": len(runs),
-        "sites_done": sum(1 for r in runs if r["close_reason"] in ("finished", "govhealth_max_seconds",
-                                                                    "closespider_timeout")),
+        "sites_done": sum(
+            1
+            for r in runs
+            if r["close_reason"] in ("finished", "govhealth_max_seconds", "closespider_timeout")
+        ),
         "run_statuses": {s: sum(1 for r in runs if r["status"] == s) for s in {r["status"] for r in runs}},
         "pages": pages,
         "requests": requests,
@@ -693,14 +805,26 @@ def figures(db: dict[str, Any], sites: list[GenSite], wall: float, parallel: int
         "sites_per_hour": round(len(runs) / wall * 3600, 1),
         "pages_per_s": round(pages / wall, 1),
         "requests_per_s": round(requests / wall, 1),
-        "link_cache_db": {"hit": hit, "shared": shared, "miss": miss,
-                          "hit_rate": round((hit + shared) / (hit + shared + miss), 3) if hit + shared + miss else None},
+        "link_cache_db": {
+            "hit": hit,
+            "shared": shared,
+            "miss": miss,
+            "hit_rate": round((hit + shared) / (hit + shared + miss), 3) if hit + shared + miss else None,
+        },
         "link_cache_rows": db.get("link_cache_rows"),
-        "broken": {"expected": sum(len(s.missing) for s in sites), "found": found, "missed": missed, "false": false},
+        "broken": {
+            "expected": sum(len(s.missing) for s in sites),
+            "found": found,
+            "missed": missed,
+            "false": false,
+        },
         "unverified": sum(r["unverified"] for r in runs),
         "by_class": classes,
-        "site_seconds": {"sum": round(sum(durations), 1), "max": round(max(durations, default=0), 1),
-                         "median": round(sorted(durations)[len(durations) // 2], 1) if durations else None},
+        "site_seconds": {
+            "sum": round(sum(durations), 1),
+            "max": round(max(durations, default=0), 1),
+            "median": round(sorted(durations)[len(durations) // 2], 1) if durations else None,
+        },
         # share of (span x parallel) slots in which a site was being crawled: < 1 means idle slots (tail, start-up)
         "slot_utilisation": round(sum(durations) / (span * parallel), 2) if span else None,
         "crawl_span_seconds": round(span, 1),
@@ -708,8 +832,14 @@ def figures(db: dict[str, Any], sites: list[GenSite], wall: float, parallel: int
     }
 
 
-def run_reference(sites: list[GenSite], work: Path, server: MultiSiteNginx, python: str, args: argparse.Namespace,
-                  settings: dict[str, str]) -> dict[str, Any]:
+def run_reference(
+    sites: list[GenSite],
+    work: Path,
+    server: MultiSiteNginx,
+    python: str,
+    args: argparse.Namespace,
+    settings: dict[str, str],
+) -> dict[str, Any]:
     """`scrapy crawl portal` on the largest generated site alone, same settings: single-site speed, same conditions."""
     site = max(sites, key=lambda s: s.pages)
     ref = work / "reference"
@@ -717,10 +847,18 @@ def run_reference(sites: list[GenSite], work: Path, server: MultiSiteNginx, pyth
     db = ref / "reference.sqlite3"
     env = {**os.environ, "GOVHEALTH_DATABASE_URL": f"sqlite:///{db}", "PYTHONUNBUFFERED": "1"}
     register_sites([site], ref, python, env)
-    print(f"[reference] scrapy crawl portal on the largest site alone ({site.code}, {site.pages:,} pages) ...",
-          flush=True)
-    command = [*scrapy_command(python, args.scrapy_wrapper), "crawl", "portal", "-a", f"code={site.code}",
-               *settings_args(settings)]
+    print(
+        f"[reference] scrapy crawl portal on the largest site alone ({site.code}, {site.pages:,} pages) ...",
+        flush=True,
+    )
+    command = [
+        *scrapy_command(python, args.scrapy_wrapper),
+        "crawl",
+        "portal",
+        "-a",
+        f"code={site.code}",
+        *settings_args(settings),
+    ]
     m = run_measured(command, env, ref, "reference", server, args.timeout)
     with contextlib.closing(sqlite3.connect(db)) as conn:
         row = conn.execute("SELECT pages, stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
@@ -728,10 +866,17 @@ def run_reference(sites: list[GenSite], work: Path, server: MultiSiteNginx, pyth
         raise RuntimeError(f"reference crawl failed (exit {m['exit_code']}): {bc.tail(m['stderr_path'])}")
     pages, stats_json = row
     requests = int(json.loads(stats_json or "{}").get("downloader/request_count", 0))
-    return {"label": "reference-single-site", "code": site.code, "site_pages": site.pages, **m, "pages": pages,
-            "requests": requests, "pages_per_s": round(pages / m["wall_seconds"], 1),
-            "requests_per_s": round(requests / m["wall_seconds"], 1),
-            "pages_per_cpu_s": round(pages / max(m["cpu_seconds"], 1e-6), 1)}
+    return {
+        "label": "reference-single-site",
+        "code": site.code,
+        "site_pages": site.pages,
+        **m,
+        "pages": pages,
+        "requests": requests,
+        "pages_per_s": round(pages / m["wall_seconds"], 1),
+        "requests_per_s": round(requests / m["wall_seconds"], 1),
+        "pages_per_cpu_s": round(pages / max(m["cpu_seconds"], 1e-6), 1),
+    }
 
 
 # --- the single-site benchmark's figures --------------------------------------------------------------
@@ -772,7 +917,9 @@ def single_site_figures(path: Path | None) -> dict[str, Any] | None:
         "pages_per_cpu_s": round(gov["pages"] / gov["cpu_seconds"], 1) if gov.get("cpu_seconds") else None,
         "peak_rss_mb": gov.get("peak_rss_mb") or round(gov.get("peak_rss_bytes", 0) / 2**20, 1),
         "other_cpu_seconds": gov.get("other_cpu_seconds"),
-        "links_per_page": round(gov["link_occurrences"] / gov["pages"], 1) if gov.get("link_occurrences") else None,
+        "links_per_page": round(gov["link_occurrences"] / gov["pages"], 1)
+        if gov.get("link_occurrences")
+        else None,
         "settings": data.get("govhealth_settings"),
     }
 
@@ -780,13 +927,16 @@ def single_site_figures(path: Path | None) -> dict[str, Any] | None:
 # --- extrapolation ----------------------------------------------------------------------------------
 
 
-def extrapolate(r: dict[str, Any], parallel: int) -> dict[str, Any]:
+def extrapolate(r: dict[str, Any], parallel: int, cores: int) -> dict[str, Any]:
     """Nightly hours for 183 and 14,000 sites: at the measured (CPU-bound) speed, and under production delays."""
     sites, wall, cpu = r["sites"], r["wall_seconds"], r["cpu_seconds"]
     runs = r["per_site"]
     # requests to the site's own host: every request minus the external checks this crawl made (cache misses)
-    internal = [int(x["stats"].get("downloader/request_count", 0)) - int(x["stats"].get("govhealth/linkcache/miss", 0))
-                for x in runs]
+    internal = [
+        int(x["stats"].get("downloader/request_count", 0))
+        - int(x["stats"].get("govhealth/linkcache/miss", 0))
+        for x in runs
+    ]
     mean_internal = sum(internal) / len(internal)
     delay_site = mean_internal * PROD_DOWNLOAD_DELAY + PROD_RECHECK_DELAY  # s per site, mean
     delay_max = max(internal) * PROD_DOWNLOAD_DELAY + PROD_RECHECK_DELAY
@@ -794,15 +944,21 @@ def extrapolate(r: dict[str, Any], parallel: int) -> dict[str, Any]:
     mix = ", ".join(f"{c}: {v['sites']}" for c, v in r["by_class"].items())
     out: dict[str, Any] = {
         "assumptions": [
-            (f"the measured size mix ({mix} sites; {r['pages'] / sites:.0f} pages and {mean_internal:.0f} requests "
-             "to its own host per site on average)"),
+            (
+                f"the measured size mix ({mix} sites; {r['pages'] / sites:.0f} pages and {mean_internal:.0f} requests "
+                "to its own host per site on average)"
+            ),
             "CPU cost per page as on this machine and this generated site (~17 links a page)",
-            (f"production politeness: DOWNLOAD_DELAY={PROD_DOWNLOAD_DELAY} s per site; Scrapy starts at most one "
-             "request per delay per download slot, so per-site concurrency does not divide the delay; AutoThrottle "
-             "never goes below DOWNLOAD_DELAY, and stays at it while a server answers within "
-             f"DOWNLOAD_DELAY x AUTOTHROTTLE_TARGET_CONCURRENCY = {PROD_DOWNLOAD_DELAY * 2:.1f} s"),
-            (f"GOVHEALTH_RECHECK_DELAY={PROD_RECHECK_DELAY:.0f} s at the end of every site (nearly every real site "
-             "has a failed target to confirm)"),
+            (
+                f"production politeness: DOWNLOAD_DELAY={PROD_DOWNLOAD_DELAY} s per site; Scrapy starts at most one "
+                "request per delay per download slot, so per-site concurrency does not divide the delay; AutoThrottle "
+                "never goes below DOWNLOAD_DELAY, and stays at it while a server answers within "
+                f"DOWNLOAD_DELAY x AUTOTHROTTLE_TARGET_CONCURRENCY = {PROD_DOWNLOAD_DELAY * 2:.1f} s"
+            ),
+            (
+                f"GOVHEALTH_RECHECK_DELAY={PROD_RECHECK_DELAY:.0f} s at the end of every site (nearly every real site "
+                "has a failed target to confirm)"
+            ),
             f"one `scrapy nightly` process uses one core; a night is {NIGHT_WINDOW_HOURS:.0f} h (TimeoutStartSec)",
             "no slow or unreachable servers: timeouts (DOWNLOAD_TIMEOUT 30 s) and 429/503 back-offs only add time",
         ],
@@ -826,9 +982,11 @@ def extrapolate(r: dict[str, Any], parallel: int) -> dict[str, Any]:
             "no_delay_hours": round(cpu_bound / 3600, 2),
             "no_delay_arithmetic": f"{n} sites x {wall:.0f} s / {sites} sites = {cpu_bound:,.0f} s",
             "delay_bound_hours": round(delay_bound / 3600, 2),
-            "delay_bound_arithmetic": (f"{n} sites x ({mean_internal:.0f} requests x {PROD_DOWNLOAD_DELAY} s + "
-                                       f"{PROD_RECHECK_DELAY:.0f} s) / {parallel} parallel = {n * delay_site / parallel:,.0f} s"
-                                       f" (at least the largest site: {delay_max:,.0f} s)"),
+            "delay_bound_arithmetic": (
+                f"{n} sites x ({mean_internal:.0f} requests x {PROD_DOWNLOAD_DELAY} s + "
+                f"{PROD_RECHECK_DELAY:.0f} s) / {parallel} parallel = {n * delay_site / parallel:,.0f} s"
+                f" (at least the largest site: {delay_max:,.0f} s)"
+            ),
             "cpu_hours": round(cpu_only / 3600, 2),
             "cpu_arithmetic": f"{n} sites x {cpu_site:.1f} CPU s = {cpu_only:,.0f} CPU s on one core",
             "production_hours": round(production / 3600, 2),
@@ -836,8 +994,16 @@ def extrapolate(r: dict[str, Any], parallel: int) -> dict[str, Any]:
             "production_rule": "max(delay bound, CPU bound): the delays are waited out while other sites use the CPU",
             f"machines_for_{NIGHT_WINDOW_HOURS:.0f}h_at_parallel_{parallel}": machines,
             "parallel_to_saturate_one_core": parallel_needed,
-            "parallel_arithmetic": (f"{delay_site:.0f} s of delays per site / {cpu_site:.1f} CPU s per site: at "
-                                    f"--parallel >= {parallel_needed} one process is CPU-bound instead of delay-bound"),
+            "parallel_arithmetic": (
+                f"{delay_site:.0f} s of delays per site / {cpu_site:.1f} CPU s per site: at "
+                f"--parallel >= {parallel_needed} one process is CPU-bound instead of delay-bound"
+            ),
+            "cpu_bound_machines": math.ceil(cpu_only / cores / 3600 / NIGHT_WINDOW_HOURS),
+            "cpu_bound_arithmetic": (
+                f"at --parallel >= {parallel_needed}, one worker process per core "
+                f"(`scrapy nightly --redis`): {cpu_only:,.0f} CPU s / {cores} cores = "
+                f"{cpu_only / cores / 3600:.1f} h on one {cores}-core machine"
+            ),
         }
     return out
 
@@ -845,8 +1011,9 @@ def extrapolate(r: dict[str, Any], parallel: int) -> dict[str, Any]:
 # --- profile ----------------------------------------------------------------------------------------
 
 
-def profile_nightly(sites: list[GenSite], work: Path, python: str, args: argparse.Namespace,
-                    settings: dict[str, str]) -> dict[str, Any]:
+def profile_nightly(
+    sites: list[GenSite], work: Path, python: str, args: argparse.Namespace, settings: dict[str, str]
+) -> dict[str, Any]:
     """Run the nightly once more under py-spy (100 Hz, raw stacks) and summarise where the main thread goes."""
     binary, why = bc.install_py_spy(args.cache_dir)
     if binary is None:
@@ -858,8 +1025,18 @@ def profile_nightly(sites: list[GenSite], work: Path, python: str, args: argpars
         env = {**os.environ, "GOVHEALTH_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
         register_sites(sites, pdir, python, env)
         out = (args.json.parent if args.json else work) / "nightly.pyspy.txt"
-        command = [str(binary), "record", "--format", "raw", "--rate", "100", "-o", str(out), "--",
-                   *nightly_command(python, args.parallel, settings, args.scrapy_wrapper)]
+        command = [
+            str(binary),
+            "record",
+            "--format",
+            "raw",
+            "--rate",
+            "100",
+            "-o",
+            str(out),
+            "--",
+            *nightly_command(python, args.parallel, settings, args.scrapy_wrapper),
+        ]
         print(f"[profile] scrapy nightly under py-spy into {out} ...", flush=True)
         proc = subprocess.run(command, cwd=ROOT, env=env, check=False, capture_output=True, text=True)
     if not out.exists():
@@ -885,32 +1062,53 @@ def report_run(r: dict[str, Any]) -> None:
     if "pages" not in r:
         return
     lc, db = r.get("link_cache_line"), r["link_cache_db"]
-    lc_text = (f"{lc['hits']} of {lc['lookups']} ({lc['hits'] / lc['lookups']:.0%})" if lc and lc["lookups"]
-               else "no `link cache:` line printed")
-    print(f"  sites {r['sites']} ({r['sites_done']} inspected; runs {r['run_statuses']}), nightly status "
-          f"{r['nightly']['status']}")
-    print(f"  wall {r['wall_seconds']:.1f} s (import {r['import_seconds']} s not included) -> "
-          f"{r['sites_per_hour']:,.0f} sites/hour")
-    print(f"  pages {r['pages']:,} -> {r['pages_per_s']:.1f} pages/s; requests {r['requests']:,} -> "
-          f"{r['requests_per_s']:.1f} requests/s (nginx counted {r['server_requests']:,})")
-    print(f"  CPU {r['cpu_seconds']:.0f} s ({r['cpu_utilisation']:.0%} of one core; user {r['user_seconds']:.0f} s, "
-          f"system {r['system_seconds']:.0f} s) -> {r['pages'] / r['cpu_seconds']:.1f} pages per CPU s; "
-          f"nginx {r['server_cpu_seconds']:.0f} s; rest of the machine {r['other_cpu_seconds']:.0f} s")
-    print(f"  peak RSS {r['peak_rss_mb']:.0f} MB (sampled tree {r['peak_rss_sampled_tree_mb']:.0f} MB, "
-          f"ru_maxrss {r['ru_maxrss_mb']:.0f} MB)")
-    print(f"  link cache: command line {lc_text}; crawl stats hit {db['hit']} + shared {db['shared']} vs miss "
-          f"{db['miss']} -> {db['hit_rate']:.1%} answered without a fetch; {r['link_cache_rows']} rows kept")
+    lc_text = (
+        f"{lc['hits']} of {lc['lookups']} ({lc['hits'] / lc['lookups']:.0%})"
+        if lc and lc["lookups"]
+        else "no `link cache:` line printed"
+    )
+    print(
+        f"  sites {r['sites']} ({r['sites_done']} inspected; runs {r['run_statuses']}), nightly status "
+        f"{r['nightly']['status']}"
+    )
+    print(
+        f"  wall {r['wall_seconds']:.1f} s (import {r['import_seconds']} s not included) -> "
+        f"{r['sites_per_hour']:,.0f} sites/hour"
+    )
+    print(
+        f"  pages {r['pages']:,} -> {r['pages_per_s']:.1f} pages/s; requests {r['requests']:,} -> "
+        f"{r['requests_per_s']:.1f} requests/s (nginx counted {r['server_requests']:,})"
+    )
+    print(
+        f"  CPU {r['cpu_seconds']:.0f} s ({r['cpu_utilisation']:.0%} of one core; user {r['user_seconds']:.0f} s, "
+        f"system {r['system_seconds']:.0f} s) -> {r['pages'] / r['cpu_seconds']:.1f} pages per CPU s; "
+        f"nginx {r['server_cpu_seconds']:.0f} s; rest of the machine {r['other_cpu_seconds']:.0f} s"
+    )
+    print(
+        f"  peak RSS {r['peak_rss_mb']:.0f} MB (sampled tree {r['peak_rss_sampled_tree_mb']:.0f} MB, "
+        f"ru_maxrss {r['ru_maxrss_mb']:.0f} MB)"
+    )
+    print(
+        f"  link cache: command line {lc_text}; crawl stats hit {db['hit']} + shared {db['shared']} vs miss "
+        f"{db['miss']} -> {db['hit_rate']:.1%} answered without a fetch; {r['link_cache_rows']} rows kept"
+    )
     b = r["broken"]
-    print(f"  broken links: {b['found']} of {b['expected']} expected found, {b['missed']} missed, {b['false']} false; "
-          f"{r['unverified']} unverified")
+    print(
+        f"  broken links: {b['found']} of {b['expected']} expected found, {b['missed']} missed, {b['false']} false; "
+        f"{r['unverified']} unverified"
+    )
     s = r["site_seconds"]
-    print(f"  site crawl times: median {s['median']} s, max {s['max']} s; slot utilisation {r['slot_utilisation']:.0%} "
-          f"(sum of site times / (crawl span {r['crawl_span_seconds']:.0f} s x parallel)); tail after the last "
-          f"start {r['tail_seconds']:.0f} s")
+    print(
+        f"  site crawl times: median {s['median']} s, max {s['max']} s; slot utilisation {r['slot_utilisation']:.0%} "
+        f"(sum of site times / (crawl span {r['crawl_span_seconds']:.0f} s x parallel)); tail after the last "
+        f"start {r['tail_seconds']:.0f} s"
+    )
     print("  by size class:")
     for name, c in r["by_class"].items():
-        print(f"    {name:7} {c['sites']:3} sites  {c['mean_pages']:5} pages  {c['mean_requests']:5} requests  "
-              f"{c['mean_seconds']:6.1f} s per site (sharing the CPU with the other sites)")
+        print(
+            f"    {name:7} {c['sites']:3} sites  {c['mean_pages']:5} pages  {c['mean_requests']:5} requests  "
+            f"{c['mean_seconds']:6.1f} s per site (sharing the CPU with the other sites)"
+        )
     tl = r.get("rss_cpu_timeline") or []
     if tl:
         step = max(1, len(tl) // 8)
@@ -924,30 +1122,59 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write every figure to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the generated sites, databases and logs")
     parser.add_argument("--seed", type=int, default=2019, help="seed of the site generator")
-    parser.add_argument("--mix", default="70,25,5", metavar="S,M,L",
-                        help="percent of small (20-100 pages), medium (200-800) and large (2,000-3,000) sites "
-                             "(default 70,25,5; e.g. 100,0,0 to look for a per-site memory leak)")
-    parser.add_argument("--pg", default=os.environ.get("GOVHEALTH_BENCH_PG_URL"),
-                        help="also run against PostgreSQL: a URL allowed to CREATE DATABASE (default "
-                             "$GOVHEALTH_BENCH_PG_URL); a fresh database is created and dropped")
-    parser.add_argument("--single-site-json", type=Path,
-                        help="bench_crawl.py --json output to compare with (default: the newest found in the "
-                             "project or the temp dir)")
-    parser.add_argument("--no-reference", action="store_true",
-                        help="skip the single-site control run (the largest generated site crawled alone)")
-    parser.add_argument("--profile", action="store_true",
-                        help="afterwards, run the nightly once more under py-spy and print where the time goes")
+    parser.add_argument(
+        "--mix",
+        default="70,25,5",
+        metavar="S,M,L",
+        help="percent of small (20-100 pages), medium (200-800) and large (2,000-3,000) sites "
+        "(default 70,25,5; e.g. 100,0,0 to look for a per-site memory leak)",
+    )
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("GOVHEALTH_BENCH_PG_URL"),
+        help="also run against PostgreSQL: a URL allowed to CREATE DATABASE (default "
+        "$GOVHEALTH_BENCH_PG_URL); a fresh database is created and dropped",
+    )
+    parser.add_argument(
+        "--single-site-json",
+        type=Path,
+        help="bench_crawl.py --json output to compare with (default: the newest found in the "
+        "project or the temp dir)",
+    )
+    parser.add_argument(
+        "--no-reference",
+        action="store_true",
+        help="skip the single-site control run (the largest generated site crawled alone)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="afterwards, run the nightly once more under py-spy and print where the time goes",
+    )
     parser.add_argument("--python", help="interpreter with govhealth installed (default: .venv/bin/python)")
     parser.add_argument("--cache-dir", type=Path, default=bc.DEFAULT_CACHE, help="where py-spy is installed")
     parser.add_argument("--timeout", type=float, default=3 * 3600, help="seconds before a run is killed")
-    parser.add_argument("--stall-timeout", type=float, default=600,
-                        help="stop a nightly run in which no site finished for this many seconds (default 600; "
-                             "0: never), after saving a py-spy dump")
-    parser.add_argument("--scrapy-wrapper", type=Path,
-                        help="run `python WRAPPER nightly ...` instead of `python -m scrapy nightly ...`, to measure "
-                             "a patch without editing the project (WRAPPER ends with scrapy.cmdline.execute())")
-    parser.add_argument("-s", "--setting", action="append", default=[], metavar="NAME=VALUE",
-                        help="extra Scrapy setting for the runs (repeatable)")
+    parser.add_argument(
+        "--stall-timeout",
+        type=float,
+        default=600,
+        help="stop a nightly run in which no site finished for this many seconds (default 600; "
+        "0: never), after saving a py-spy dump",
+    )
+    parser.add_argument(
+        "--scrapy-wrapper",
+        type=Path,
+        help="run `python WRAPPER nightly ...` instead of `python -m scrapy nightly ...`, to measure "
+        "a patch without editing the project (WRAPPER ends with scrapy.cmdline.execute())",
+    )
+    parser.add_argument(
+        "-s",
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra Scrapy setting for the runs (repeatable)",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.sites <= 5000:
         parser.error("--sites must be between 1 and 5000")
@@ -968,7 +1195,9 @@ def main(argv: list[str] | None = None) -> int:
         settings[name] = value
     python = bc.project_python(args.python)
     if subprocess.run([python, "-c", "import crawler, scrapy"], check=False, capture_output=True).returncode:
-        print(f"error: {python} cannot import crawler; run {python} -m pip install -e {ROOT}", file=sys.stderr)
+        print(
+            f"error: {python} cannot import crawler; run {python} -m pip install -e {ROOT}", file=sys.stderr
+        )
         return 2
     if not bc.NginxServer.available():
         print("error: nginx is not installed (apt-get install -y nginx-light)", file=sys.stderr)
@@ -993,15 +1222,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generating {args.sites} sites into {base} ...", flush=True)
         sites, summary = generate_sites(base, args.sites, port, args.seed, shares)
         report["generated"] = summary
-        print(f"  {summary['by_class']}, {summary['pages']:,} pages, {summary['targets']:,} distinct targets "
-              f"({summary['external_targets']:,} external, {summary['national_targets_linked']:,} of them on the "
-              f"shared portal), {summary['links']:,} links ({summary['links_per_page']} a page), "
-              f"{summary['missing']} missing, {summary['files']:,} files, {summary['megabytes']} MB, "
-              f"in {summary['seconds']} s", flush=True)
+        print(
+            f"  {summary['by_class']}, {summary['pages']:,} pages, {summary['targets']:,} distinct targets "
+            f"({summary['external_targets']:,} external, {summary['national_targets_linked']:,} of them on the "
+            f"shared portal), {summary['links']:,} links ({summary['links_per_page']} a page), "
+            f"{summary['missing']} missing, {summary['files']:,} files, {summary['megabytes']} MB, "
+            f"in {summary['seconds']} s",
+            flush=True,
+        )
         server = MultiSiteNginx(base, sites, port, work / "nginx")
         server.start()
-        print(f"  serving {len(sites)} sites on 127.0.1.1-{sites[-1].host}:{port}, the portal on "
-              f"{'/'.join(NATIONAL_HOSTS)}, sister sites on {SISTER_HOSTS[0]}-{SISTER_HOSTS[-1]} (nginx)", flush=True)
+        print(
+            f"  serving {len(sites)} sites on 127.0.1.1-{sites[-1].host}:{port}, the portal on "
+            f"{'/'.join(NATIONAL_HOSTS)}, sister sites on {SISTER_HOSTS[0]}-{SISTER_HOSTS[-1]} (nginx)",
+            flush=True,
+        )
         backends = ["sqlite"] + (["postgresql"] if args.pg else [])
         for backend in backends:
             try:
@@ -1013,9 +1248,12 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_reference:
             ref = run_reference(sites, work, server, python, args, settings)
             report["reference"] = ref
-            print(f"  reference: {ref['pages']:,} pages in {ref['wall_seconds']:.1f} s -> {ref['pages_per_s']:.1f} "
-                  f"pages/s, {ref['pages_per_cpu_s']:.1f} pages per CPU s, peak RSS {ref['peak_rss_mb']:.0f} MB, "
-                  f"rest of the machine {ref['other_cpu_seconds']:.0f} CPU s", flush=True)
+            print(
+                f"  reference: {ref['pages']:,} pages in {ref['wall_seconds']:.1f} s -> {ref['pages_per_s']:.1f} "
+                f"pages/s, {ref['pages_per_cpu_s']:.1f} pages per CPU s, peak RSS {ref['peak_rss_mb']:.0f} MB, "
+                f"rest of the machine {ref['other_cpu_seconds']:.0f} CPU s",
+                flush=True,
+            )
         if args.profile:
             report["profile"] = profile_nightly(sites, work, python, args, settings)
     finally:
@@ -1043,50 +1281,73 @@ def main(argv: list[str] | None = None) -> int:
     if single:
         ratio = main_run["pages_per_s"] / single["pages_per_s"]
         targets[">= 80% of single-site pages/s (bench_crawl)"] = ratio >= 0.8
-        report["vs_single_site"] = {"pages_per_s_ratio": round(ratio, 2),
-                                    "pages_per_cpu_s_ratio": round(nightly_ppcpu / single["pages_per_cpu_s"], 2)
-                                    if single.get("pages_per_cpu_s") else None}
-        print(f"  bench_crawl.py ({single['file']}, {single['started_at']}): {single['site_pages']:,}-page site, "
-              f"{single['links_per_page']} links a page, {single['pages_per_s']} pages/s, "
-              f"{single['pages_per_cpu_s']} pages per CPU s, peak RSS {single['peak_rss_mb']} MB, rest of the machine "
-              f"{single['other_cpu_seconds']} CPU s")
-        print(f"  nightly: {main_run['pages_per_s']} pages/s = {ratio:.0%} of it; {nightly_ppcpu:.1f} pages per CPU s "
-              f"= {report['vs_single_site']['pages_per_cpu_s_ratio']:.0%} of it")
+        report["vs_single_site"] = {
+            "pages_per_s_ratio": round(ratio, 2),
+            "pages_per_cpu_s_ratio": round(nightly_ppcpu / single["pages_per_cpu_s"], 2)
+            if single.get("pages_per_cpu_s")
+            else None,
+        }
+        print(
+            f"  bench_crawl.py ({single['file']}, {single['started_at']}): {single['site_pages']:,}-page site, "
+            f"{single['links_per_page']} links a page, {single['pages_per_s']} pages/s, "
+            f"{single['pages_per_cpu_s']} pages per CPU s, peak RSS {single['peak_rss_mb']} MB, rest of the machine "
+            f"{single['other_cpu_seconds']} CPU s"
+        )
+        print(
+            f"  nightly: {main_run['pages_per_s']} pages/s = {ratio:.0%} of it; {nightly_ppcpu:.1f} pages per CPU s "
+            f"= {report['vs_single_site']['pages_per_cpu_s_ratio']:.0%} of it"
+        )
     else:
         print("  no bench_crawl.py JSON found (run it with --json FILE, or pass --single-site-json FILE)")
     if ref := report.get("reference"):
         ratio = main_run["pages_per_s"] / ref["pages_per_s"]
-        report["vs_reference"] = {"pages_per_s_ratio": round(ratio, 2),
-                                  "pages_per_cpu_s_ratio": round(nightly_ppcpu / ref["pages_per_cpu_s"], 2)}
+        report["vs_reference"] = {
+            "pages_per_s_ratio": round(ratio, 2),
+            "pages_per_cpu_s_ratio": round(nightly_ppcpu / ref["pages_per_cpu_s"], 2),
+        }
         targets[">= 80% of single-site pages/s (reference run, same generator)"] = ratio >= 0.8
-        print(f"  reference (largest generated site alone, same settings): {ref['pages_per_s']} pages/s, "
-              f"{ref['pages_per_cpu_s']} pages per CPU s; nightly = {ratio:.0%} of its pages/s, "
-              f"{report['vs_reference']['pages_per_cpu_s_ratio']:.0%} of its pages per CPU s")
+        print(
+            f"  reference (largest generated site alone, same settings): {ref['pages_per_s']} pages/s, "
+            f"{ref['pages_per_cpu_s']} pages per CPU s; nightly = {ratio:.0%} of its pages/s, "
+            f"{report['vs_reference']['pages_per_cpu_s_ratio']:.0%} of its pages per CPU s"
+        )
     report["targets_met"] = targets
-    ex = extrapolate(main_run, args.parallel)
+    ex = extrapolate(main_run, args.parallel, len(os.sched_getaffinity(0)))
     report["extrapolation"] = ex
     print("\n== extrapolation ==")
     for a in ex["assumptions"]:
         print(f"  assumption: {a}")
     me = ex["measured"]
-    print(f"  measured: {me['sites_per_hour']:,.0f} sites/hour without delays, {me['cpu_seconds_per_site']} CPU s per "
-          f"site; delay bound {me['delay_bound_seconds_per_site']:.0f} s per site "
-          f"({me['mean_internal_requests_per_site']} requests x {PROD_DOWNLOAD_DELAY} s + {PROD_RECHECK_DELAY:.0f} s)")
+    print(
+        f"  measured: {me['sites_per_hour']:,.0f} sites/hour without delays, {me['cpu_seconds_per_site']} CPU s per "
+        f"site; delay bound {me['delay_bound_seconds_per_site']:.0f} s per site "
+        f"({me['mean_internal_requests_per_site']} requests x {PROD_DOWNLOAD_DELAY} s + {PROD_RECHECK_DELAY:.0f} s)"
+    )
     for n, t in ex["targets"].items():
         key = next(k for k in t if k.startswith("machines_for_"))
         print(f"  {int(n):,} sites:")
         print(f"    no delays (as measured):   {t['no_delay_hours']:7.2f} h   {t['no_delay_arithmetic']}")
         print(f"    CPU needed:                {t['cpu_hours']:7.2f} h   {t['cpu_arithmetic']}")
-        print(f"    production delay bound:    {t['delay_bound_hours']:7.2f} h   {t['delay_bound_arithmetic']}")
-        print(f"    production estimate:       {t['production_hours']:7.2f} h   ({t['production_sites_per_hour']:,.0f} "
-              f"sites/hour; {t['production_rule']}) -> {t[key]} machine(s) for an {NIGHT_WINDOW_HOURS:.0f} h night "
-              f"at --parallel {args.parallel}")
+        print(
+            f"    production delay bound:    {t['delay_bound_hours']:7.2f} h   {t['delay_bound_arithmetic']}"
+        )
+        print(
+            f"    production estimate:       {t['production_hours']:7.2f} h   ({t['production_sites_per_hour']:,.0f} "
+            f"sites/hour; {t['production_rule']}) -> {t[key]} machine(s) for an {NIGHT_WINDOW_HOURS:.0f} h night "
+            f"at --parallel {args.parallel}"
+        )
         print(f"    {t['parallel_arithmetic']}")
+        print(
+            f"    {t['cpu_bound_arithmetic']} -> {t['cpu_bound_machines']} machine(s) for an "
+            f"{NIGHT_WINDOW_HOURS:.0f} h night (if memory allows that many sites at once)"
+        )
     print("\ntargets: " + ", ".join(f"{k}: {'met' if v else 'MISSED'}" for k, v in targets.items()))
     if main_run["other_cpu_seconds"] > 0.3 * main_run["wall_seconds"]:
-        print(f"warning: the rest of the machine used {main_run['other_cpu_seconds']:.0f} CPU s during the nightly run "
-              f"({main_run['other_cpu_seconds'] / main_run['wall_seconds']:.1f} cores on average): wall-time figures "
-              "are inflated; compare pages per CPU s")
+        print(
+            f"warning: the rest of the machine used {main_run['other_cpu_seconds']:.0f} CPU s during the nightly run "
+            f"({main_run['other_cpu_seconds'] / main_run['wall_seconds']:.1f} cores on average): wall-time figures "
+            "are inflated; compare pages per CPU s"
+        )
     if args.json:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
         print(f"wrote {args.json}")
