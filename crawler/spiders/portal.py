@@ -48,12 +48,16 @@ from models.repo import SiteInfo, get_site
 from models.session import make_sessionmaker, open_database
 from pipelines.rules.cms import datastore_fragments, parse_dataproxy_response
 from pipelines.rules.columns import (
+    NOT_A_COLUMN_CRUMB,
     ColumnLink,
     ListItem,
+    ListPage,
     analyse_list_page,
     discover_columns,
     homepage_newest_date,
     items_from_fragments,
+    might_be_column,
+    page_as_column,
 )
 from pipelines.rules.dates import article_pubdate, date_from_url
 from pipelines.rules.judge import ColumnReading
@@ -417,7 +421,8 @@ class PortalSpider(Spider):
                 del self.columns[target]
                 column = None
             else:
-                yield from self.read_column(column, html, response.url, depth)
+                page = analyse_list_page(html, response.url, self.config.today, self.config.placeholders)
+                yield from self.read_column(column, page, response.url, depth)
         if depth == 0 and not self.homepage_read:
             self.homepage_read = True
             self.homepage_latest, self.homepage_dated = homepage_newest_date(html, response.url, self.config.today)
@@ -436,6 +441,8 @@ class PortalSpider(Spider):
         self.parsed_bodies.add(digest)
         self.crawler.stats.inc_value("govhealth/pages")  # type: ignore[union-attr]
         yield PageItem(url=final, depth=depth, status=response.status)
+        if column is None and 0 < depth <= 3 and column_key(final) not in self.column_keys:
+            yield from self.own_column(html, response.url, final, depth)
         for link in extract_links(html, response.url, encoding=response.encoding):
             yield from self.follow(link, final, depth + 1)
         if fragments := datastore_fragments(html):  # Hanweb lists: links a browser sees once jpage renders them
@@ -456,6 +463,21 @@ class PortalSpider(Spider):
         if entry is not None and entry.verdict is not None:
             yield self.column_request(url, "page", self.columns[url])
 
+    def own_column(self, html: str, page_url: str, url: str, depth: int) -> Iterator[Any]:
+        """A column page that no menu, block, sidebar or breadcrumb links to (ColumnName meta, list detection).
+
+        Registered and read from the page already at hand.
+        """
+        own = might_be_column(html) and page_as_column(html, page_url, self.config.today, self.config.placeholders)
+        if not own:
+            return
+        found, page = own
+        key = column_key(url)
+        self.column_keys.add(key)
+        self.column_pages.setdefault(key, url)
+        self.columns[url] = column = ColumnReading(url=url, name=found.name, how=found.how, top_level=False)
+        yield from self.read_column(column, page, url, depth)
+
     def column_request(
         self, url: str, kind: str, column: ColumnReading, *, method: str = "GET", form: dict[str, str] | None = None
     ) -> Request:
@@ -468,8 +490,7 @@ class PortalSpider(Spider):
         return Request(url, method=method, callback=self.parse_column_extra, errback=self.column_extra_failed,
                        dont_filter=True, meta=meta, priority=-3)
 
-    def read_column(self, column: ColumnReading, html: str, url: str, depth: int) -> Iterator[Any]:
-        page = analyse_list_page(html, url, self.config.today, self.config.placeholders)
+    def read_column(self, column: ColumnReading, page: ListPage, url: str, depth: int) -> Iterator[Any]:
         column.page_kind, column.placeholder, column.reason = page.kind, page.placeholder, page.reason
         if page.name and page.name != "首页":
             column.name = page.name  # breadcrumb / ColumnName meta beat shortened nav or block titles
@@ -661,7 +682,6 @@ class PortalSpider(Spider):
 
 
 _BREADCRUMB_HINT = re.compile(r"当前位置|现在的位置|所在位置|breadcrumb", re.IGNORECASE)
-_NOT_A_COLUMN_CRUMB = frozenset({"正文", "详情", "内容", "正文内容", "文章", "阅读", "详细内容", "信息详情"})
 _ARTICLE_PATH = re.compile(r"(^|/)(t\d{8}_\d+|art_\d+_\d+|content|detail|show|view|article)[^/]*$", re.IGNORECASE)
 
 
@@ -670,7 +690,7 @@ def _is_column_crumb(found: ColumnLink, page_url: str) -> bool:
     url = normalize_url(found.url)
     parts = urlsplit(url)
     return (
-        found.name not in _NOT_A_COLUMN_CRUMB
+        found.name not in NOT_A_COLUMN_CRUMB
         and column_key(url) != column_key(page_url)
         and not parts.query
         and not _ARTICLE_PATH.search(parts.path)

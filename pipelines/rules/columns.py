@@ -25,12 +25,14 @@ from pipelines.rules.cms import (
     parse_html,
     trs_paging,
 )
-from pipelines.rules.dates import date_from_url, parse_date
+from pipelines.rules.dates import article_pubdate, date_from_url, parse_date
 from pipelines.rules.kinds import ColumnCategory
 
 __all__ = [
     "DEFAULT_CATEGORY_KEYWORDS",
     "DEFAULT_PLACEHOLDERS",
+    "LIST_MIN_DATED",
+    "NOT_A_COLUMN_CRUMB",
     "SINGLE_MIN_CHARS",
     "ColumnLink",
     "DataProxyRequest",
@@ -44,7 +46,9 @@ __all__ = [
     "homepage_newest_date",
     "is_placeholder",
     "items_from_fragments",
+    "might_be_column",
     "newest_date",
+    "page_as_column",
 ]
 
 DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
@@ -791,7 +795,10 @@ def analyse_list_page(
     a placeholder (``is_placeholder``, 共0条), an empty jcms datastore (totalRecord 0) or an empty list
     container is all there is, and "unknown" otherwise.
     """
-    page = _Page(html, page_url)
+    return _analyse(_Page(html, page_url), today, placeholders)
+
+
+def _analyse(page: _Page, today: date, placeholders: Sequence[str]) -> ListPage:
     name = _column_name(page)
     frames = tuple(_frames(page))
     next_pages = tuple(_next_links(page))
@@ -865,7 +872,7 @@ class ColumnLink:
 
     name: str  # link or heading text, whitespace collapsed
     url: str  # absolute, no fragment
-    how: str  # "nav", "block", "sidebar", "breadcrumb", "meta"
+    how: str  # "nav", "block", "sidebar", "breadcrumb" (discover_columns); "meta", "list" (page_as_column)
 
 
 _NOT_COLUMNS = frozenset(
@@ -947,8 +954,9 @@ def discover_columns(html: str, page_url: str) -> list[ColumnLink]:
     - ``block``: homepage blocks: a 更多/more/>> link (URL) with its block's title (name), and short
       links inside block titles or tabs (h1-h6, class title/tit/hd/bt/tab);
     - ``sidebar``: short non-item links in left/side/sub lists (二级栏目);
-    - ``breadcrumb``: the links of the page's breadcrumb;
-    - ``meta``: the page itself when it declares ``<meta name="ColumnName">``.
+    - ``breadcrumb``: the links of the page's breadcrumb.
+
+    A page can also be a column itself, linked from nowhere these look: see ``page_as_column``.
 
     Skipped: javascript/mailto links, other hosts (``www.`` ignored), the homepage, files, dated item rows,
     names that are not columns (首页/home, 登录, 注册, 无障碍, 繁体/简体, English, 网站地图, 设为首页,
@@ -992,9 +1000,118 @@ def discover_columns(html: str, page_url: str) -> list[ColumnLink]:
     if page.crumb is not None:
         for a in page.crumb.iter("a"):
             add(name_of(a), a, "breadcrumb")
-    if own := _meta_column_name(page):
-        add(own, None, "meta", url=_absolute(page_url, page_url))
     return list(found.values())
+
+
+# --- a page that is a column itself ----------------------------------------------------------------------
+
+# Metas of article pages (TRS, Hanweb and most CMSs write them on articles; column pages carry ColumnName only).
+_ARTICLE_METAS = frozenset(
+    {"articletitle", "contentsource", "pubdate", "firstpublishedtime", "publishdate", "articlepublishdate",
+     "article:published_time", "article:author"}
+)  # fmt: skip
+NOT_A_COLUMN_CRUMB = frozenset({"正文", "详情", "内容", "正文内容", "文章", "阅读", "详细内容", "信息详情", "查看"})
+_PAGER_FILE = re.compile(r"_\d+\.\w+$")  # index_1.html, list_2.shtml: a later page of some list
+_PAGER_QUERY = re.compile(
+    r"(?:^|&)(?:page|pageno|pagenum|pageindex|pn|curpage|currentpage|startrecord|start|offset)=", re.IGNORECASE
+)
+_TITLE_PARTS = re.compile(r"\s*[-_|—–·:：>＞»]+\s*|\s{2,}")
+_SITE_WORDS = ("政府", "网站", "门户", "人民", "官网", "官方")
+LIST_MIN_DATED = 3  # dated rows that make a page without a ColumnName meta a list column
+
+
+def _is_article(page: _Page) -> bool:
+    """Article metas, or a breadcrumb that ends in 正文/详情: a document page, whatever else it shows."""
+    for meta in page.root.iter("meta"):
+        name = (meta.get("name") or meta.get("property") or "").strip().lower()
+        if name in _ARTICLE_METAS and _collapse(meta.get("content")):
+            return True
+    crumb = _crumb_tail(page)
+    return crumb in NOT_A_COLUMN_CRUMB
+
+
+def _crumb_tail(page: _Page) -> str | None:
+    """The breadcrumb's last element, 正文 included (breadcrumb() drops a trailing 正文 label)."""
+    if page.crumb is None:
+        return None
+    texts = [t for t in (_collapse(x) for x in page.crumb.itertext()) if t]
+    tail = re.split(r"[>＞»›/|\\→]+", texts[-1])[-1].strip() if texts else ""
+    return tail or None
+
+
+def _title_name(page: _Page) -> str | None:
+    """The column's name from ``<title>`` (部门动态_丙县人民政府 → 部门动态), skipping the site's name."""
+    title = page.root.find(".//title")
+    for part in _TITLE_PARTS.split(_text(title) if title is not None else ""):
+        if _good_name(part) and not any(word in part for word in _SITE_WORDS):
+            return part
+    return None
+
+
+def _hub(page: _Page) -> bool:
+    """Several blocks with their own 更多>> links: a homepage or a section hub, not one column."""
+    more = (a for a in page.anchors if page.region(a) != "footer" and _more_text(a) is not None)
+    return sum(1 for _ in zip(range(2), more, strict=False)) >= 2
+
+
+def _link_text_length(items: Sequence[ListItem]) -> int:
+    return sum(len(re.sub(r"\s+", "", item.title)) for item in items)
+
+
+def might_be_column(html: str) -> bool:
+    """Cheap pre-check for ``page_as_column``: a ColumnName meta, or at least LIST_MIN_DATED date-like strings."""
+    if _COLUMN_META.search(html):
+        return True
+    return sum(1 for _ in zip(range(LIST_MIN_DATED), _DATEISH.finditer(html), strict=False)) >= LIST_MIN_DATED
+
+
+_COLUMN_META = re.compile(r"""name\s*=\s*["']?columnname""", re.IGNORECASE)
+
+
+def page_as_column(
+    html: str, page_url: str, today: date, placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS
+) -> tuple[ColumnLink, ListPage] | None:
+    """The page itself as a column, for column pages that no menu, block, sidebar or breadcrumb links to.
+
+    - ``meta``: the page declares ``<meta name="ColumnName">`` and is not an article. TRS and Hanweb write
+      ColumnName on articles too, so articles are told apart first: article metas (ArticleTitle, PubDate,
+      ContentSource …), a breadcrumb ending in 正文/详情, a document URL (t20171012_1.html, art_…,
+      content_…), or, with no list on the page, a labelled publication date (发布时间：…).
+    - ``list``: no such meta, but the page's main content is a list (list detection): at least
+      ``LIST_MIN_DATED`` dated rows in the content area (or a Hanweb datastore), more title text than other
+      text in the content area, no labelled publication date, named by its breadcrumb or ``<title>``.
+
+    Never a column: the homepage, later pages of a list (index_1.html, ?page=2), hubs with several 更多
+    blocks. Returns the column and the analysed page (the caller reads the column from it).
+    """
+    parts = urlsplit(page_url)
+    if (
+        _article_like(page_url)
+        or _PAGER_FILE.search(parts.path)
+        or _PAGER_QUERY.search(parts.query)
+        or (_HOME_PATH.match(parts.path) and not parts.query)
+    ):
+        return None
+    page = _Page(html, page_url)
+    if _is_article(page) or _hub(page):
+        return None
+    listing = _analyse(page, today, placeholders)
+    url = _absolute(page_url, page_url) or page_url
+    meta = _meta_column_name(page)
+    if meta:
+        if not _good_name(meta) or (listing.kind != "list" and article_pubdate(html, today) is not None):
+            return None
+        return ColumnLink(meta, url, "meta"), listing
+    if listing.kind != "list" or listing.reason == "soft list" or article_pubdate(html, today) is not None:
+        return None
+    dated = sum(1 for item in listing.items if item.date is not None)
+    if listing.reason == "main list" and (
+        dated < LIST_MIN_DATED or _main_text_length(page, set()) > _link_text_length(listing.items)
+    ):
+        return None
+    crumbs = _crumb_parts(page.crumb) if page.crumb is not None else []
+    name = crumbs[-1] if crumbs and _good_name(crumbs[-1]) else _title_name(page)
+    return (ColumnLink(name, url, "list"), listing) if name else None
 
 
 # --- categories -----------------------------------------------------------------------------------------

@@ -188,6 +188,8 @@ INVENTORY = [
     (TRS, "/zwgk/zcwj/index.html", "政策文件", "notice_policy", "ok", 2, D("2017-12-28"), "nav", True),  # dates in URLs only
     (TRS, "/zwgk/gfxwj/index.html", "规范性文件", "notice_policy", "ok", 2, D("2017-12-20"), "nav", True),  # PubDate meta only
     (TRS, "/zwgk/zfwj/index.html", "政府文件", "notice_policy", "stale", 2, None, "nav", True),  # lookalikes only
+    # linked only from an article's text; its own articles carry the same ColumnName plus ArticleTitle/PubDate
+    (TRS, "/zwgk/bmwj/index.html", "部门文件", "notice_policy", "stale", 2, D("2017-05-10"), "meta", False),
     # generic GBK site
     (GENERIC, "/gzdt/index.html", "工作动态", "news", "ok", 3, D("2017-12-28"), "nav", True),  # 2017年12月28日
     (GENERIC, "/tzgg/index.html", "通知公告", "notice_policy", "ok", 3, D("2017-12-20"), "nav", True),  # side box 暂无信息
@@ -195,6 +197,8 @@ INVENTORY = [
     (GENERIC, "/ghjh/index.html", "规划计划", "personnel_plan", "blank", 0, None, "nav", True),  # 暂无信息
     (GENERIC, "/zxft/index.html", "在线访谈", "other", "blank", 0, None, "nav", True),  # 正在建设中
     (GENERIC, "/lxwm/index.html", "联系我们", "other", "single", None, None, "nav", True),  # phones, 8:00-12:00
+    # linked only from the footer, no meta, no breadcrumb: list detection, named by <title>
+    (GENERIC, "/bmdt/index.html", "部门动态", "news", "stale", 3, D("2017-11-20"), "list", False),
 ]
 
 
@@ -241,12 +245,13 @@ def test_a_column_linked_in_two_url_forms_is_one_column(farm: dict[str, Any]) ->
 
 PLANTED = {
     HANWEB: {("stale_column", "/col/col104/"), ("blank_column", "/col/col105/")},
-    TRS: {("stale_column", "/zwgk/tzgg/"), ("stale_column", "/zwgk/zfwj/")},
+    TRS: {("stale_column", "/zwgk/tzgg/"), ("stale_column", "/zwgk/zfwj/"), ("stale_column", "/zwgk/bmwj/")},
     GENERIC: {
         ("homepage_stale", "/"),
         ("blank_column", "/ghjh/"),
         ("blank_column", "/zxft/"),
         ("unverified_column", "/spzdt/"),
+        ("stale_column", "/bmdt/"),
     },
     DOWN: {("site_unreachable", "/")},
 }
@@ -398,7 +403,7 @@ def test_columns_list_json_is_the_inventory(farm: dict[str, Any], code: str) -> 
 @pytest.mark.parametrize(
     ("code", "summary"),
     [(HANWEB, "6 columns · 3 ok, 1 blank, 1 stale, 1 single"),
-     (GENERIC, "6 columns · 2 ok, 2 blank, 1 unverified, 1 single")],
+     (GENERIC, "7 columns · 2 ok, 2 blank, 1 stale, 1 unverified, 1 single")],
 )
 def test_columns_list_table(farm: dict[str, Any], code: str, summary: str) -> None:
     done = scrapy("columns", "list", "--code", code, db_url=farm["db_url"])
@@ -430,7 +435,7 @@ def test_score_cards_of_the_farm(farm: dict[str, Any]) -> None:
     assert cards[DOWN]["vetoes"] == ["site_unreachable"]
     assert not lines[DOWN]["other_broken_links"]["measured"]
     assert lines[DOWN]["other_broken_links"]["deduction"] is None
-    # TRS: the two stale notice columns count, each citing its finding
+    # TRS: the three stale notice columns count (部门文件 found by its ColumnName meta), each citing its finding
     stale = lines[TRS]["should_update_but_stale"]
-    assert stale["count"] == len(stale["findings"]) == 2
+    assert stale["count"] == len(stale["findings"]) == 3
     assert cards[HANWEB]["verdict"] == "pass"
