@@ -250,6 +250,36 @@ def wait_until_listening(
             threading.Event().wait(0.02)
 
 
+def nginx_config(workdir: Path, http_lines: list[str]) -> str:
+    """nginx.conf of a benchmark server: 2 workers, no access log, long keep-alive, static files only.
+
+    ``http_lines`` go at the end of the http block: server blocks and any extra directives.
+    """
+    temps = "\n".join(f"  {n}_temp_path {workdir}/{n};" for n in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    body = "\n".join(f"  {line}" for line in http_lines)
+    return f"""daemon off;
+worker_processes 2;
+worker_rlimit_nofile 65536;
+pid {workdir}/nginx.pid;
+error_log {workdir}/nginx-error.log warn;
+events {{ worker_connections 8192; }}
+http {{
+  access_log off;
+{temps}
+  types {{ text/html html; image/png png; application/pdf pdf; application/msword doc;
+          application/vnd.ms-excel xls; text/plain txt; }}
+  default_type application/octet-stream;
+  charset utf-8;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_timeout 120;
+  keepalive_requests 1000000;
+{body}
+}}
+"""
+
+
 class NginxServer:
     """nginx serving ``root`` on 127.0.0.1-9:port (daemon off, our child), with stub_status for request counts."""
 
@@ -265,42 +295,16 @@ class NginxServer:
         return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
 
     def config(self) -> str:
-        w = self.workdir
         listens = "\n".join(f"    listen {h}:{self.port} reuseport;" for h in (MAIN_HOST, *EXTERNAL_HOSTS))
-        temps = "\n".join(
-            f"  {name}_temp_path {w}/{name};" for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        return nginx_config(
+            self.workdir,
+            [
+                "# LinkChecker limits itself to ~10 requests/s per host unless the server sends this header.",
+                "add_header LinkChecker 1 always;",
+                f"server {{\n{listens}\n    root {self.root};\n    index index.html;\n  }}",
+                f"server {{ listen {MAIN_HOST}:{self.status_port}; location / {{ stub_status; }} }}",
+            ],
         )
-        return f"""daemon off;
-worker_processes 2;
-worker_rlimit_nofile 65536;
-pid {w}/nginx.pid;
-error_log {w}/nginx-error.log warn;
-events {{ worker_connections 8192; }}
-http {{
-  access_log off;
-{temps}
-  types {{ text/html html; image/png png; application/pdf pdf; application/msword doc;
-          application/vnd.ms-excel xls; text/plain txt; }}
-  default_type application/octet-stream;
-  charset utf-8;
-  sendfile on;
-  tcp_nopush on;
-  tcp_nodelay on;
-  keepalive_timeout 120;
-  keepalive_requests 1000000;
-  # LinkChecker limits itself to ~10 requests/s per host unless the server sends this header.
-  add_header LinkChecker 1 always;
-  server {{
-{listens}
-    root {self.root};
-    index index.html;
-  }}
-  server {{
-    listen {MAIN_HOST}:{self.status_port};
-    location / {{ stub_status; }}
-  }}
-}}
-"""
 
     def start(self) -> None:
         binary = self.available()

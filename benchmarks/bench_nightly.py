@@ -328,40 +328,16 @@ class MultiSiteNginx:
 
     def config(self) -> str:
         w, p = self.workdir, self.port
-        temps = "\n".join(
-            f"  {n}_temp_path {w}/{n};" for n in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-        )
         blocks = [
-            f"  server {{ listen {s.host}:{p} reuseport; root {self.base / 'sites' / s.code}; index index.html; }}"
+            f"server {{ listen {s.host}:{p} reuseport; root {self.base / 'sites' / s.code}; index index.html; }}"
             for s in self.sites
         ]
         national = "".join(f"listen {h}:{p} reuseport; " for h in NATIONAL_HOSTS)
         sister = "".join(f"listen {h}:{p} reuseport; " for h in SISTER_HOSTS)
-        blocks.append(f"  server {{ {national}root {self.base / 'national'}; index index.html; }}")
-        blocks.append(f"  server {{ {sister}root {self.base / 'sister'}; index index.html; }}")
-        blocks.append(f"  server {{ listen 127.0.0.1:{self.status_port}; location / {{ stub_status; }} }}")
-        nl = "\n"
-        return f"""daemon off;
-worker_processes 2;
-worker_rlimit_nofile 65536;
-pid {w}/nginx.pid;
-error_log {w}/nginx-error.log warn;
-events {{ worker_connections 8192; }}
-http {{
-  access_log off;
-{temps}
-  types {{ text/html html; image/png png; application/pdf pdf; application/msword doc;
-          application/vnd.ms-excel xls; text/plain txt; }}
-  default_type application/octet-stream;
-  charset utf-8;
-  sendfile on;
-  tcp_nopush on;
-  tcp_nodelay on;
-  keepalive_timeout 120;
-  keepalive_requests 1000000;
-{nl.join(blocks)}
-}}
-"""
+        blocks.append(f"server {{ {national}root {self.base / 'national'}; index index.html; }}")
+        blocks.append(f"server {{ {sister}root {self.base / 'sister'}; index index.html; }}")
+        blocks.append(f"server {{ listen 127.0.0.1:{self.status_port}; location / {{ stub_status; }} }}")
+        return bc.nginx_config(w, blocks)
 
     def start(self) -> None:
         binary = bc.NginxServer.available()

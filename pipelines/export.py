@@ -6,10 +6,14 @@ import csv
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
+from models.queries import COLUMN_FIELDS, EXPORT_FIELDS
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+    from pipelines.scorecards import ExportBundle
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("jsonl", "csv", "xlsx")
@@ -45,6 +49,8 @@ def write_csv(path: Path, records: Sequence[Mapping[str, Any]], fields: Sequence
 
 def add_sheet(book: Workbook, title: str, records: Sequence[Mapping[str, Any]], fields: Sequence[str]) -> None:
     """A sheet with a frozen, filtered header row and column widths fitted to the text."""
+    from openpyxl.utils import get_column_letter
+
     sheet = book.create_sheet(title)
     sheet.append(list(fields))
     for record in records:
@@ -59,11 +65,35 @@ def add_sheet(book: Workbook, title: str, records: Sequence[Mapping[str, Any]], 
 
 
 def write_xlsx(path: Path, sheets: Sequence[tuple[str, Sequence[Mapping[str, Any]], Sequence[str]]]) -> None:
+    from openpyxl import Workbook  # imported on use: every scrapy command loads this module (~130 ms, 10 MB)
+
     book = Workbook()
     book.remove(book.active)  # type: ignore[arg-type]
     for title, records, fields in sheets:
         add_sheet(book, title, records, fields)
     book.save(path)
+
+
+def write_bundle(path: Path, fmt: str, bundle: ExportBundle) -> list[Path]:
+    """Write an export: XLSX as one workbook (findings, scores, columns sheets); JSONL or CSV as the findings
+    in ``path`` and the scores and columns beside it (``path`` stem + ``.scores`` / ``.columns``).
+
+    Returns the files written, ``path`` first.
+    """
+    scores = bundle.scores
+    score_fields = list(scores[0]) if scores else ["site_code"]
+    tables = (("findings", bundle.findings, EXPORT_FIELDS), ("scores", scores, score_fields),
+              ("columns", bundle.columns, COLUMN_FIELDS))  # fmt: skip
+    if fmt == "xlsx":
+        write_xlsx(path, tables)
+        return [path]
+    files = [path] + [path.with_name(f"{path.stem}.{name}{path.suffix}") for name, _, _ in tables[1:]]
+    for file, (_, records, fields) in zip(files, tables, strict=True):
+        if fmt == "jsonl":
+            write_jsonl(file, records)
+        else:
+            write_csv(file, records, fields)
+    return files
 
 
 def _display_width(text: str) -> int:

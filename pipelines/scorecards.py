@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from models.column import Column
 from models.finding import Finding
 from models.probe import Probe
+from models.queries import column_records, export_records, select_runs
 from models.run import CrawlRun
 from models.site import Site
 from pipelines.rules.rulesfile import RuleSet
@@ -100,3 +102,30 @@ def score_row(record: dict[str, Any]) -> dict[str, Any]:
     row["verdict"] = record["verdict"]
     row["blacklisted"] = record["blacklisted"]
     return row
+
+
+@dataclass(frozen=True)
+class ExportBundle:
+    """What the scoring team receives: the runs' findings, one score card per site, the column inventory."""
+
+    runs: list[CrawlRun]
+    findings: list[dict[str, Any]]
+    cards: list[dict[str, Any]]
+    columns: list[dict[str, Any]]
+
+    @property
+    def scores(self) -> list[dict[str, Any]]:
+        return [score_row(card) for card in self.cards]
+
+
+def gather_export(
+    session: Session, rules: RuleSet, as_of: date, *, code: str | None = None, run_id: int | None = None
+) -> ExportBundle:
+    """The latest run of each site (or the chosen run / site) with its findings, score cards and columns."""
+    runs = select_runs(session, code=code, run_id=run_id)
+    return ExportBundle(
+        runs=runs,
+        findings=export_records(session, runs),
+        cards=score_records(session, runs, rules, as_of, code=code),
+        columns=column_records(session, [r.id for r in runs]),
+    )

@@ -19,11 +19,10 @@ from crawler.demo.server import SiteServer
 from crawler.spiders.portal import PortalSpider
 from crawler.tables import print_table
 from models.errors import GovHealthError
-from models.queries import COLUMN_FIELDS, EXPORT_FIELDS, column_records, export_records, select_runs
 from models.repo import upsert_sites
-from pipelines.export import write_xlsx
+from pipelines.export import write_bundle
 from pipelines.rules.registry import SiteRow
-from pipelines.scorecards import score_records, score_row
+from pipelines.scorecards import gather_export
 
 DEMO_CODE = "4511990001"
 DEMO_NAME = "示例县人民政府（演示）"
@@ -84,10 +83,8 @@ class Command(GovHealthCommand):
         assert self.settings is not None
         rules = rules_from_settings(self.settings)
         with self.session() as session:
-            runs = select_runs(session, code=DEMO_CODE)
-            findings = export_records(session, runs)
-            cards = score_records(session, runs, rules, as_of_date(self.settings), code=DEMO_CODE)
-            columns = column_records(session, [r.id for r in runs])
+            bundle = gather_export(session, rules, as_of_date(self.settings), code=DEMO_CODE)
+        runs, findings, columns = bundle.runs, bundle.findings, bundle.columns
         if not runs:
             raise GovHealthError("the demo crawl did not finish: see the log above")
         run = runs[0]
@@ -104,11 +101,9 @@ class Command(GovHealthCommand):
             print_table([[c["name"], c["category"], c["status"], str(c["item_count"] or ""), c["latest_date"] or "",
                           c["url"]] for c in columns],
                         ("column", "category", "status", "items", "newest", "url"), title="Column inventory")
-        for card in cards:
+        for card in bundle.cards:
             print_card(card)
-        scores = [score_row(c) for c in cards]
-        write_xlsx(output, [("findings", findings, EXPORT_FIELDS), ("scores", scores, list(scores[0])),
-                            ("columns", columns, COLUMN_FIELDS)])
+        write_bundle(output, "xlsx", bundle)
         print(f"== workbook for the scoring team: {output.resolve()}")
         if findings:
             print("== first export record (JSONL):")

@@ -13,9 +13,8 @@ from scrapy.exceptions import UsageError
 
 from crawler.cli import GovHealthCommand
 from crawler.config import as_of_date, rules_from_settings
-from models.queries import COLUMN_FIELDS, EXPORT_FIELDS, column_records, export_records, select_runs
-from pipelines.export import FORMATS, write_csv, write_jsonl, write_xlsx
-from pipelines.scorecards import score_records, score_row
+from pipelines.export import FORMATS, write_bundle
+from pipelines.scorecards import gather_export
 
 
 class Command(GovHealthCommand):
@@ -42,27 +41,8 @@ class Command(GovHealthCommand):
             raise UsageError(f"unknown export format {fmt!r}: use --format jsonl, csv or xlsx")
         assert self.settings is not None
         rules = rules_from_settings(self.settings, opts.rules)
-        as_of = as_of_date(self.settings)
         with self.session() as session:
-            runs = select_runs(session, code=opts.code, run_id=opts.run)
-            findings = export_records(session, runs)
-            scores = [score_row(r) for r in score_records(session, runs, rules, as_of, code=opts.code)]
-            columns = column_records(session, [r.id for r in runs])
-        score_fields = list(scores[0]) if scores else ["site_code"]
-        if fmt == "xlsx":
-            write_xlsx(path, [("findings", findings, EXPORT_FIELDS), ("scores", scores, score_fields),
-                              ("columns", columns, COLUMN_FIELDS)])
-            extra = ""
-        else:
-            sidecars = {name: path.with_name(f"{path.stem}.{name}{path.suffix}") for name in ("scores", "columns")}
-            if fmt == "jsonl":
-                write_jsonl(path, findings)
-                write_jsonl(sidecars["scores"], scores)
-                write_jsonl(sidecars["columns"], columns)
-            else:
-                write_csv(path, findings, EXPORT_FIELDS)
-                write_csv(sidecars["scores"], scores, score_fields)
-                write_csv(sidecars["columns"], columns, COLUMN_FIELDS)
-            extra = f" (scores: {sidecars['scores']}, columns: {sidecars['columns']})"
-        print(f"exported {len(findings)} findings of {len(runs)} runs to {path}{extra}")
-
+            bundle = gather_export(session, rules, as_of_date(self.settings), code=opts.code, run_id=opts.run)
+        files = write_bundle(path, fmt, bundle)
+        extra = f" (scores: {files[1]}, columns: {files[2]})" if len(files) == 3 else ""
+        print(f"exported {len(bundle.findings)} findings of {len(bundle.runs)} runs to {path}{extra}")
