@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from models.base import utcnow
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
+PRELOAD_LIMIT = 500_000  # unexpired rows whose hashes are held in memory (~100 bytes each)
+PRELOAD_REFRESH = timedelta(minutes=10)
 
 Waiter = Callable[[Verdict, int | None], None]
 
@@ -64,6 +66,8 @@ class LinkCache:
         self.in_flight: dict[str, list[Waiter]] = {}
         self.fresh: dict[str, Outcome] = {}  # outcomes of this process, written to the table on flush
         self.hits = self.misses = 0
+        self._stored: set[str] | None = None  # url_hash of the table's unexpired rows (None: not loaded)
+        self._stored_at: datetime | None = None
 
     def ttl(self, verdict: Verdict) -> timedelta:
         if verdict.state is LinkState.OK:
@@ -76,7 +80,7 @@ class LinkCache:
         """A fresh outcome from this process or from the table; None when the target must be checked."""
         now = utcnow()
         outcome = self.memory.get(url)
-        if outcome is None:
+        if outcome is None and self._maybe_stored(url_hash(url), now):
             try:
                 with self.sessions() as session:
                     row = session.scalar(select(CachedLink).where(CachedLink.url_hash == url_hash(url)))
@@ -92,6 +96,23 @@ class LinkCache:
             return outcome
         self.misses += 1
         return None
+
+    def _maybe_stored(self, digest: str, now: datetime) -> bool:
+        """Whether the table may hold ``digest``: one query for the hashes of all unexpired rows (refreshed
+        every PRELOAD_REFRESH) spares a query per target the table does not know. Above PRELOAD_LIMIT rows,
+        or when that query fails, every target is looked up."""
+        if self._stored_at is None or now - self._stored_at > PRELOAD_REFRESH:
+            self._stored_at = now
+            try:
+                with self.engine.connect() as conn:
+                    alive = CachedLink.expires_at > now
+                    count = conn.scalar(select(func.count()).select_from(CachedLink).where(alive)) or 0
+                    hashes = conn.scalars(select(CachedLink.url_hash).where(alive)) if count <= PRELOAD_LIMIT else None
+                    self._stored = set(hashes) if hashes is not None else None
+            except SQLAlchemyError:
+                logger.warning("link cache preload failed; looking up each target", exc_info=True)
+                self._stored = None
+        return self._stored is None or digest in self._stored
 
     def claim(self, url: str) -> bool:
         """True when the caller should check ``url``; False when another crawl is checking it now."""

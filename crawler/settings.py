@@ -86,6 +86,15 @@ RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RateLimitMiddleware": 560,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,  # never send credentials
+}
+# Not needed here, and each costs a generator layer on every request a callback yields: depth is the
+# spider's own (govhealth_depth, priority -depth = breadth-first), and a very long URL is still a link to
+# check (UrlLengthMiddleware would drop it silently).
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 800,
@@ -98,8 +107,7 @@ CONCURRENT_ITEMS = 4
 WARN_ON_GENERATOR_RETURN_VALUE = False
 # The spider de-duplicates link targets itself (each is checked once per run, redirects included).
 DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
-# Breadth-first crawl.
-DEPTH_PRIORITY = 1
+# Breadth-first crawl: FIFO queues; the spider gives each request priority -depth.
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 DNS_TIMEOUT = 15

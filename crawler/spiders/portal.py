@@ -56,7 +56,6 @@ from pipelines.rules.columns import (
     discover_columns,
     homepage_newest_date,
     items_from_fragments,
-    might_be_column,
     page_as_column,
 )
 from pipelines.rules.dates import article_pubdate, date_from_url
@@ -468,8 +467,8 @@ class PortalSpider(Spider):
 
         Registered and read from the page already at hand.
         """
-        own = might_be_column(html) and page_as_column(html, page_url, self.config.today, self.config.placeholders)
-        if not own:
+        own = page_as_column(html, page_url, self.config.today, self.config.placeholders)
+        if own is None:
             return
         found, page = own
         key = column_key(url)

@@ -1058,14 +1058,30 @@ def _link_text_length(items: Sequence[ListItem]) -> int:
     return sum(len(re.sub(r"\s+", "", item.title)) for item in items)
 
 
-def might_be_column(html: str) -> bool:
-    """Cheap pre-check for ``page_as_column``: a ColumnName meta, or at least LIST_MIN_DATED date-like strings."""
+def might_be_column(html: str, page_url: str) -> bool:
+    """Cheap pre-check for ``page_as_column`` (most pages fail it without being parsed).
+
+    Not the homepage, not a document URL, not a later list page; and a ColumnName meta, or at least
+    ``LIST_MIN_DATED`` full dates (2017-10-12, 2017年10月12日, 2017/10/12) or TRS date URLs (t20171012_).
+    """
+    parts = urlsplit(page_url)
+    if (
+        _article_like(page_url)
+        or _PAGER_FILE.search(parts.path)
+        or _PAGER_QUERY.search(parts.query)
+        or (_HOME_PATH.match(parts.path) and not parts.query)
+    ):
+        return False
     if _COLUMN_META.search(html):
         return True
-    return sum(1 for _ in zip(range(LIST_MIN_DATED), _DATEISH.finditer(html), strict=False)) >= LIST_MIN_DATED
+    return sum(1 for _ in zip(range(LIST_MIN_DATED), _FULL_DATE.finditer(html), strict=False)) >= LIST_MIN_DATED
 
 
 _COLUMN_META = re.compile(r"""name\s*=\s*["']?columnname""", re.IGNORECASE)
+_FULL_DATE = re.compile(
+    r"(?<![\d.])(?:19|20)\d\d(?:\s*[-/.年]\s*(?:0?[1-9]|1[0-2])\s*[-/.月]\s*(?:0?[1-9]|[12]\d|3[01])(?!\d)"
+    r"|(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])_)"
+)
 
 
 def page_as_column(
@@ -1084,13 +1100,7 @@ def page_as_column(
     Never a column: the homepage, later pages of a list (index_1.html, ?page=2), hubs with several 更多
     blocks. Returns the column and the analysed page (the caller reads the column from it).
     """
-    parts = urlsplit(page_url)
-    if (
-        _article_like(page_url)
-        or _PAGER_FILE.search(parts.path)
-        or _PAGER_QUERY.search(parts.query)
-        or (_HOME_PATH.match(parts.path) and not parts.query)
-    ):
+    if not might_be_column(html, page_url):
         return None
     page = _Page(html, page_url)
     if _is_article(page) or _hub(page):

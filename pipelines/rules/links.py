@@ -278,11 +278,29 @@ def _resolve(base: str, ref: str | None, encoding: str) -> str | None:
             return None  # javascript:, mailto:, tel:, sms:, data:, about:, ftp:, weixin: ...
         if re.match(r"[/\\]{2}[/\\?#]|[/\\]*$", ref[scheme.end() :]):
             return None  # "http://" and the like have no host; urljoin would turn them into the page itself
+    if scheme and ref[scheme.end() : scheme.end() + 2] == "//":  # absolute: only the base's scheme matters
+        base = "http://x/" if base.startswith("http:") else "https://x/"
+    elif ref[0] == "/" and ref[1:2] not in ("/", "\\"):  # root-relative: only the base's origin matters
+        base = _origin(base)
+    return _joined(base, ref, encoding)
+
+
+@lru_cache(maxsize=65536)  # pages of a site link the same targets, and mostly root-relative or absolute
+def _joined(base: str, ref: str, encoding: str) -> str | None:
     try:
         url = normalize_url(urljoin(base, ref), encoding=encoding)
     except ValueError:
         return None
-    return url if url.startswith(("http://", "https://")) else None
+    if not url.startswith(("http://", "https://")) or url.startswith(("http:///", "https:///")):
+        return None  # not http(s), or no host ("https:bar.html" on an http page)
+    return url
+
+
+@lru_cache(maxsize=1024)
+def _origin(url: str) -> str:
+    """scheme://host:port/ of a URL (urljoin of a root-relative reference needs no more of its base)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
 
 
 def _collapse(text: str | None) -> str | None:
@@ -359,22 +377,23 @@ def extract_links(html: str | bytes, page_url: str, encoding: str = "utf-8") -> 
             break
     found: dict[tuple[str, ResourceType], ExtractedLink] = {}
     resolved: dict[str | None, str | None] = {}  # menus and icons repeat the same references
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue  # comments and processing instructions
+    for el in root.iter(*_LINK_TAGS):  # filtered in C: most elements of a page link nowhere
         for value, tag in _targets(el):
             if value not in resolved:
                 resolved[value] = _resolve(base, value, codec)
             if (url := resolved[value]) is None:
                 continue
             kind = resource_type_for_url(url, tag)
-            text = _link_text(el)
             old = found.get((url, kind))
             if old is None:
-                found[url, kind] = ExtractedLink(url, text, kind)
-            elif old.text is None and text:
+                found[url, kind] = ExtractedLink(url, _link_text(el), kind)
+            elif old.text is None and (text := _link_text(el)):
                 found[url, kind] = replace(old, text=text)
     return list(found.values())
+
+
+_LINK_TAGS = ("a", "area", "img", "iframe", "frame", "script", "embed", "source", "audio", "track", "input", "video",
+              "object", "link")  # fmt: skip
 
 
 # --- judging one check ----------------------------------------------------------------------------

@@ -151,12 +151,24 @@ def _parse(html: str) -> lxml.html.HtmlElement | None:
     return root if isinstance(root, lxml.html.HtmlElement) else None
 
 
-# Every phrase, bare 404 title and lead-in above contains one of these (in any width or case): a page
-# without any of them cannot be an error page, and most pages are ruled out without parsing them.
+# Every phrase, bare 404 title and lead-in above contains one of these (in any width or case, spaced out
+# or not): a page without any of them cannot be an error page, and most pages are ruled out unparsed.
+_GAP = r"(?:\s|&nbsp;|&#0*160;|\u3000)*"  # 页 面 不 存 在, 不&nbsp;存在
+
+
+def _spaced_out(word: str) -> str:
+    return _GAP.join(re.escape(ch) for ch in word)
+
+
 _MAYBE_ERROR = re.compile(
-    r"不存在|找不|走丢|未找到|没有找到|删除|抱歉|(?<![\d/.])404(?!\d)|４０４|not\s*found|not\s*exist|ｎｏｔ|错误", re.IGNORECASE
+    "|".join(
+        [_spaced_out(w) for w in ("不存在", "找不", "走丢", "未找到", "没有找到", "无法找到", "删除", "抱歉", "错误",
+                                  "４０４", "ｎｏｔ")]
+        + [rf"(?<![\d/.]){_spaced_out('404')}(?!\d)", rf"not{_GAP}found", rf"not{_GAP}exist"]
+    ),
+    re.IGNORECASE,
 )
-_ALWAYS_PARSE_BELOW = 2048  # tiny pages are parsed anyway: spacing tricks cost nothing to catch there
+_ALWAYS_PARSE_BELOW = 512  # tiny pages are parsed anyway: markup tricks (不<b>存</b>在) cost nothing there
 
 
 def error_page_evidence(html: str) -> str | None:

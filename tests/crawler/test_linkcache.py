@@ -3,9 +3,16 @@ and an ok outcome is reused by the next run while a broken one is checked again.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import event
+
+from crawler import linkcache
 from crawler.demo.server import SiteServer
+from models.base import utcnow
+from pipelines.rules.kinds import LinkState
+from pipelines.rules.links import Verdict
 from tests.conftest import register_site
 from tests.crawler.test_commands import scrapy
 from tests.crawler.test_nightly import nightly_env
@@ -75,3 +82,32 @@ def test_two_crawls_waiting_on_each_others_failures_do_not_deadlock(
     finally:
         for server in roots:
             server.__exit__()
+
+
+def test_lookups_query_the_table_only_for_targets_it_holds(db_url: str) -> None:
+    """One query loads the hashes of the unexpired rows; unknown targets cost no query, known ones one each,
+    and rows written by someone else show up after PRELOAD_REFRESH."""
+    hours = timedelta(hours=72)
+    writer = linkcache.LinkCache(db_url, hours, hours)
+    writer.publish("http://www.gov.cn/a.html", Verdict(LinkState.OK, None, "HTTP 200 on GET"), 200)
+    writer.flush()
+    reader = linkcache.LinkCache(db_url, hours, hours)
+    statements: list[str] = []
+    event.listen(reader.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    try:
+        assert reader.lookup("http://www.gov.cn/a.html") is not None
+        preload = len(statements)
+        assert reader.lookup("http://www.gov.cn/a.html") is not None  # in memory now
+        for n in range(50):
+            assert reader.lookup(f"http://www.gov.cn/unknown{n}.html") is None
+        assert len(statements) == preload, "unknown targets must not be looked up one by one"
+
+        writer.publish("http://www.gov.cn/b.html", Verdict(LinkState.OK, None, "HTTP 200 on GET"), 200)
+        writer.flush()
+        assert reader.lookup("http://www.gov.cn/b.html") is None, "not seen before the refresh"
+        reader._stored_at = utcnow() - linkcache.PRELOAD_REFRESH - timedelta(seconds=1)
+        found = reader.lookup("http://www.gov.cn/b.html")
+        assert found is not None and found.verdict.state is LinkState.OK
+    finally:
+        writer.engine.dispose()
+        reader.engine.dispose()

@@ -550,12 +550,18 @@ def test_pages_that_are_not_columns(html: str, url: str | None) -> None:
     assert own(html, url or f"{SITE}/zwgk/bmwj/index.html") is None
 
 
-def test_might_be_column_is_a_cheap_superset():
-    assert might_be_column(bare("", head="<meta name='columnname' content='部门文件'>"))
-    assert might_be_column(bare(ROWS))
-    assert not might_be_column(bare("<p>联系电话：0776-1234567</p>"))
-    # every page page_as_column accepts passes the pre-check
-    assert might_be_column(bare(ROWS, head=META)) and own(bare(ROWS, head=META)) is not None
+def test_might_be_column_is_a_cheap_pre_check():
+    url = f"{SITE}/zwgk/bmwj/index.html"
+    assert might_be_column(bare("", head="<meta name='columnname' content='部门文件'>"), url)
+    assert might_be_column(bare(ROWS), url)
+    assert might_be_column(bare(ROWS.replace("2017-", "2017年").replace("-", "月")), url)
+    assert might_be_column(bare(ROWS.replace("<span>2017-12-20</span>", "").replace("<span>2017-11-02</span>", "")
+                                .replace("<span>2017-10-15</span>", "")), url)  # t20171220_3.html in the URLs
+    assert not might_be_column(bare(ROWS, head=META), f"{SITE}/index.html")
+    assert not might_be_column(bare(ROWS, head=META), f"{SITE}/zwgk/bmwj/index_2.html")
+    # phone numbers, IP addresses, versions and ids are not dates
+    noise = '<p>联系电话：0776-1234567 地址 127.0.0.2:8080 jquery-1.12.4.js 第2024-01号 索引号 2026-02-00018</p>'
+    assert not might_be_column(bare(noise), url)
 
 
 # --- categories -------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import ast
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 
@@ -198,6 +199,14 @@ def test_base_href(html: str, expected: list[str]) -> None:
 def test_ignored_references(href: str) -> None:
     html = f'<a href="{href}">x</a><img src="{href}"><iframe src="{href}"></iframe><a>no href</a>'
     assert extract_links(html, PAGE_URL) == []
+
+
+def test_scheme_relative_references() -> None:
+    """"http:a.html" on an http page is relative (as in browsers); another scheme without a host is not a link."""
+    html = '<a href="http:a.html">甲</a><a href="https:b.html">乙</a><a href="HTTP://WWW.Other.gov.cn/./c">丙</a>'
+    assert [link.url for link in extract_links(html, PAGE_URL)] == [
+        urljoin(PAGE_URL, "a.html"), "http://www.other.gov.cn/c"
+    ]
 
 
 def test_resource_types_by_tag() -> None:
