@@ -114,5 +114,6 @@ DNS_TIMEOUT = 15
 REACTOR_THREADPOOL_MAXSIZE = 20
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = _env("GOVHEALTH_LOG_LEVEL", "INFO")
+LOG_FORMATTER = "crawler.logformatter.QuietLogFormatter"  # no per-request DEBUG records unless shown
 FEED_EXPORT_ENCODING = "utf-8"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -124,6 +124,7 @@ def normalize_url(url: str, *, encoding: str = "utf-8") -> str:
     return _PERCENT.sub(lambda m: m[0].upper(), urlunsplit((scheme, netloc, path, parts.query, "")))
 
 
+@lru_cache(maxsize=65536)  # every target is typed where it is linked and again where it is checked
 def _extension(url: str) -> str:
     try:
         path = urlsplit(url).path
