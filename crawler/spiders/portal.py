@@ -225,6 +225,7 @@ class PortalSpider(Spider):
         self.homepage = normalize_url(self.site.url)
         self.ledger = LinkLedger(self.homepage, config.sources_cap)
         self.own_netlocs = {urlsplit(self.homepage).netloc}
+        self.netloc_internal: dict[str, bool] = {}  # is_internal per host:port, most targets share a few hosts
         self.own_domains = {_registered_domain(self.homepage), *(d.lower() for d in self.site.domains)} - {""}
         self.pages_scheduled = 0
         self.parsed: set[str] = set()
@@ -670,11 +671,17 @@ class PortalSpider(Spider):
 
     def is_internal(self, url: str) -> bool:
         """On the site's own hosts: its registered domain, or one of the registry's extra domains."""
-        parts = urlsplit(url)
-        if parts.netloc in self.own_netlocs:
+        netloc = urlsplit(url).netloc
+        known = self.netloc_internal.get(netloc)
+        if known is None:
+            known = self.netloc_internal[netloc] = self._internal_netloc(netloc)
+        return known
+
+    def _internal_netloc(self, netloc: str) -> bool:
+        if netloc in self.own_netlocs:
             return True
-        host = parts.hostname or ""
-        domain = _registered_domain(url)
+        host = urlsplit(f"//{netloc}").hostname or ""
+        domain = _registered_domain(f"http://{netloc}/")
         if domain and domain in self.own_domains:
             return True
         return any(host == d or host.endswith("." + d) for d in self.own_domains)

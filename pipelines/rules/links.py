@@ -441,6 +441,8 @@ _TECH_GATES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("云锁", re.compile(r"yunsuo_session_verify|security_session_(mid_)?verify")),
     ("安全狗", re.compile(r"safedog-flow-item")),
 )
+# One pass over the body for the usual answer (no gate); the list above then names the gate in order.
+_ANY_TECH_GATE = re.compile("|".join(f"(?:{p.pattern})" for _, p in _TECH_GATES), re.IGNORECASE)
 _WORD_GATES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("安全狗", re.compile(r"safedog|安全狗", re.IGNORECASE)),
     ("云锁", re.compile(r"yunsuo|云锁", re.IGNORECASE)),
@@ -492,9 +494,10 @@ def detect_anti_bot_gate(
     headers = headers or {}
     seen = [u for u in urls if u]
     evidence = "\n".join([body[:65536], headers.get("set-cookie", ""), headers.get("location", ""), *seen])
-    for name, pattern in _TECH_GATES:
-        if pattern.search(evidence):
-            return name
+    if _ANY_TECH_GATE.search(evidence):
+        for name, pattern in _TECH_GATES:
+            if pattern.search(evidence):
+                return name
     if headers.get("cf-mitigated", "").lower() == "challenge":
         return "cloudflare"
     if status == 412:
@@ -523,6 +526,8 @@ def _sniffs_html(body: str) -> bool:
 
 
 def _same_url(a: str, b: str) -> bool | None:
+    if a == b:
+        return True
     try:
         return normalize_url(a) == normalize_url(b)
     except ValueError:
