@@ -1074,12 +1074,18 @@ def might_be_column(html: str, page_url: str) -> bool:
         return False
     if _COLUMN_META.search(html):
         return True
-    return sum(1 for _ in zip(range(LIST_MIN_DATED), _FULL_DATE.finditer(html), strict=False)) >= LIST_MIN_DATED
+    dates = 0
+    for match in _FULL_DATE.finditer(html):
+        if match.start() == 0 or html[match.start() - 1] not in "0123456789.":  # not 12017-10-12 or v1.2017
+            dates += 1
+            if dates >= LIST_MIN_DATED:
+                return True
+    return False
 
 
 _COLUMN_META = re.compile(r"""name\s*=\s*["']?columnname""", re.IGNORECASE)
-_FULL_DATE = re.compile(
-    r"(?<![\d.])(?:19|20)\d\d(?:\s*[-/.年]\s*(?:0?[1-9]|1[0-2])\s*[-/.月]\s*(?:0?[1-9]|[12]\d|3[01])(?!\d)"
+_FULL_DATE = re.compile(  # no lookbehind: it would disable the regex engine's fast scan (3x slower)
+    r"(?:19|20)\d\d(?:\s*[-/.年]\s*(?:0?[1-9]|1[0-2])\s*[-/.月]\s*(?:0?[1-9]|[12]\d|3[01])(?!\d)"
     r"|(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])_)"
 )
 

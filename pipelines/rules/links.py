@@ -441,8 +441,13 @@ _TECH_GATES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("云锁", re.compile(r"yunsuo_session_verify|security_session_(mid_)?verify")),
     ("安全狗", re.compile(r"safedog-flow-item")),
 )
-# One pass over the body for the usual answer (no gate); the list above then names the gate in order.
-_ANY_TECH_GATE = re.compile("|".join(f"(?:{p.pattern})" for _, p in _TECH_GATES), re.IGNORECASE)
+# Each technical gate above contains one of these substrings: plain substring tests rule the usual answer
+# (no gate) out in ~0.1 ms for a 15 KB page, where the regexes take ~1.4 ms (measured).
+_TECH_HINTS = (
+    "$_ts", "__jsl", "wzws", "WZWS", "Wzws", "acw_sc__v2", "_waf_bd8ce2ce37", "aliyun_waf", "cf-chl", "cf_chl_",
+    "/cdn-cgi/challenge-platform", "ust a moment", "UST A MOMENT", "yunsuo_session_verify", "security_session_",
+    "safedog-flow-item",
+)  # fmt: skip
 _WORD_GATES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("安全狗", re.compile(r"safedog|安全狗", re.IGNORECASE)),
     ("云锁", re.compile(r"yunsuo|云锁", re.IGNORECASE)),
@@ -494,7 +499,7 @@ def detect_anti_bot_gate(
     headers = headers or {}
     seen = [u for u in urls if u]
     evidence = "\n".join([body[:65536], headers.get("set-cookie", ""), headers.get("location", ""), *seen])
-    if _ANY_TECH_GATE.search(evidence):
+    if any(hint in evidence for hint in _TECH_HINTS):
         for name, pattern in _TECH_GATES:
             if pattern.search(evidence):
                 return name

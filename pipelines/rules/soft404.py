@@ -151,24 +151,29 @@ def _parse(html: str) -> lxml.html.HtmlElement | None:
     return root if isinstance(root, lxml.html.HtmlElement) else None
 
 
-# Every phrase, bare 404 title and lead-in above contains one of these (in any width or case, spaced out
-# or not): a page without any of them cannot be an error page, and most pages are ruled out unparsed.
-_GAP = r"(?:\s|&nbsp;|&#0*160;|\u3000)*"  # 页 面 不 存 在, 不&nbsp;存在
-
-
-def _spaced_out(word: str) -> str:
-    return _GAP.join(re.escape(ch) for ch in word)
-
-
-_MAYBE_ERROR = re.compile(
-    "|".join(
-        [_spaced_out(w) for w in ("不存在", "找不", "走丢", "未找到", "没有找到", "无法找到", "删除", "抱歉", "错误",
-                                  "４０４", "ｎｏｔ")]
-        + [rf"(?<![\d/.]){_spaced_out('404')}(?!\d)", rf"not{_GAP}found", rf"not{_GAP}exist"]
-    ),
-    re.IGNORECASE,
-)
+# Every phrase, bare 404 title and lead-in above contains one of these hints once whitespace and &nbsp;
+# are squeezed out (页 面 不 存 在 too): a page without any cannot be an error page, and most pages are ruled
+# out unparsed. Plain substring and case-sensitive searches: an IGNORECASE alternation over a 15 KB page
+# costs ~1 ms, ten times more (measured).
+_CJK_HINTS = re.compile(r"不存在|找不|走丢|未找到|没有找到|无法找到|删除|抱歉|错误|４０４|ｎｏｔ|ＮＯＴ")
+_ENGLISH_HINTS = ("otFound", "otfound", "OTFOUND", "otExist", "otexist", "OTEXIST")  # (n)ot found, squeezed
+_NBSP = re.compile(r"&nbsp;|&#0*160;|&#x0*a0;", re.IGNORECASE)
 _ALWAYS_PARSE_BELOW = 512  # tiny pages are parsed anyway: markup tricks (不<b>存</b>在) cost nothing there
+
+
+def _may_be_error(html: str) -> bool:
+    text = "".join(html.split())
+    if "&" in text:
+        text = _NBSP.sub("", text)
+    if _CJK_HINTS.search(text) or any(hint in text for hint in _ENGLISH_HINTS):
+        return True
+    at = text.find("404")
+    while at >= 0:  # 404 on its own, not in 1404, /404.html or 2.404
+        end = at + 3
+        if (at == 0 or text[at - 1] not in "0123456789/.") and not text[end : end + 1].isdigit():
+            return True
+        at = text.find("404", end)
+    return False
 
 
 def error_page_evidence(html: str) -> str | None:
@@ -179,7 +184,7 @@ def error_page_evidence(html: str) -> str | None:
     with almost no text. Scripts, styles, hidden elements and link text are ignored, and a page with a
     lot of text outside links is never an error page.
     """
-    if len(html) >= _ALWAYS_PARSE_BELOW and not _MAYBE_ERROR.search(html):
+    if len(html) >= _ALWAYS_PARSE_BELOW and not _may_be_error(html):
         return None
     root = _parse(html)
     if root is None:

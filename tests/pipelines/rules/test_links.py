@@ -1024,3 +1024,23 @@ def test_rules_stay_pure(module: str) -> None:
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert not {m.split(".")[0] for m in imported} & {"scrapy", "twisted", "sqlalchemy"}
+
+
+TECH_GATE_SAMPLES = {
+    "瑞数": ["<script>$_ts=window['$_ts'];</script>", "$_ts.nsd=12345;"],
+    "加速乐": ["document.cookie='__jsl_clearance=1567;'", "Set: __jsluid_h=abc"],
+    "WZWS": ["wzws_cid=abc", "/?WZWSCHALLENGE=1", "wzwsquestion", "WZWS_SESSIONID"],
+    "阿里云WAF": ["acw_sc__v2=5f", "_waf_bd8ce2ce37", "aliyun_waf_aa"],
+    "cloudflare": ["cf-chl-bypass", "window._cf_chl_opt", "/cdn-cgi/challenge-platform/h/b", "<title>Just a moment...</title>",
+                   "<TITLE> just a moment</TITLE>"],
+    "云锁": ["yunsuo_session_verify=1", "security_session_mid_verify=2", "security_session_verify"],
+    "安全狗": ['<div class="safedog-flow-item">'],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("gate", "sample"), [(gate, sample) for gate, samples in TECH_GATE_SAMPLES.items() for sample in samples]
+)
+def test_every_technical_gate_passes_the_substring_pre_check(gate: str, sample: str) -> None:
+    body = "<html><body>" + "<p>正文内容</p>" * 500 + sample + "</body></html>"  # a normal-size page
+    assert detect_anti_bot_gate(200, body) == gate
