@@ -61,6 +61,9 @@ GOVHEALTH_LINK_CACHE = _env("GOVHEALTH_LINK_CACHE", "True")
 GOVHEALTH_LINK_CACHE_OK_HOURS = _env("GOVHEALTH_LINK_CACHE_OK_HOURS", "72")
 # float: hours a rate-limited or gated external link outcome is reused by later runs.
 GOVHEALTH_LINK_CACHE_UNVERIFIED_HOURS = _env("GOVHEALTH_LINK_CACHE_UNVERIFIED_HOURS", "6")
+# float: seconds a crawl with nothing else left waits for link targets another crawl of the same run is
+# checking, before it checks them itself.
+GOVHEALTH_LINK_CACHE_WAIT = _env("GOVHEALTH_LINK_CACHE_WAIT", "300")
 # int: rows written per database batch.
 GOVHEALTH_BATCH_SIZE = _env("GOVHEALTH_BATCH_SIZE", "500")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
@@ -106,6 +107,7 @@ class PortalConfig:
     today: date
     placeholders: tuple[str, ...]
     article_probes: int
+    cache_wait: float = 300.0
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> PortalConfig:
@@ -122,12 +124,14 @@ class PortalConfig:
             today=as_of_date(settings),
             placeholders=rules_from_settings(settings).placeholders,
             article_probes=settings.getint("GOVHEALTH_ARTICLE_PROBES", 3),
+            cache_wait=settings.getfloat("GOVHEALTH_LINK_CACHE_WAIT", 300),
         )
         for name, value in (
             ("GOVHEALTH_MAX_PAGES", config.max_pages),
             ("GOVHEALTH_MAX_SECONDS", config.max_seconds),
             ("GOVHEALTH_SOURCES_CAP", config.sources_cap),
             ("GOVHEALTH_MAX_PAGE_BYTES", config.max_page_bytes),
+            ("GOVHEALTH_LINK_CACHE_WAIT", config.cache_wait),
         ):
             if value < 1:
                 raise ValueError(f"{name} must be >= 1, got {value}")
@@ -238,6 +242,7 @@ class PortalSpider(Spider):
         self.column_pages: dict[str, str] = {}  # column_key(final page URL) -> the column read there
         self.claimed: set[str] = set()  # external targets this crawl checks for the link cache
         self.waiting: set[str] = set()  # external targets another crawl is checking for us
+        self.idle_waiting_since: float | None = None  # when only those were left to finish
         self.owns_cache = self.link_cache is None and settings.getbool("GOVHEALTH_LINK_CACHE", True)
         if self.owns_cache:
             self.link_cache = LinkCache(config.database_url, **cache_ttls(settings))
@@ -393,6 +398,8 @@ class PortalSpider(Spider):
 
     def cache_answered(self, url: str, verdict: Verdict | None, status: int | None) -> None:
         """Another crawl finished (or abandoned) the check of a target this crawl waits for."""
+        if url not in self.waiting:
+            return  # this crawl stopped waiting and checked it itself (GOVHEALTH_LINK_CACHE_WAIT)
         self.waiting.discard(url)
         if verdict is not None:
             self.ledger.record(url, verdict, status, cached=True)
@@ -654,8 +661,25 @@ class PortalSpider(Spider):
 
             reactor.callLater(self.config.recheck_delay, self._send_rechecks)  # type: ignore[attr-defined]
             raise DontCloseSpider
-        if self.waiting:
-            raise DontCloseSpider  # another crawl is checking targets this one links to
+        if self.waiting:  # another crawl is checking targets this one links to
+            now = time.monotonic()
+            if self.idle_waiting_since is None:
+                self.idle_waiting_since = now
+            elif now - self.idle_waiting_since >= self.config.cache_wait:
+                self._stop_waiting(now - self.idle_waiting_since)
+            raise DontCloseSpider
+
+    def _stop_waiting(self, waited: float) -> None:
+        """Check the targets another crawl has not answered for GOVHEALTH_LINK_CACHE_WAIT seconds ourselves."""
+        urls, self.waiting = sorted(self.waiting), set()
+        self.idle_waiting_since = None
+        self.logger.warning("%s: waited %.0f s for %d link targets another crawl is checking; checking them here",
+                            self.code, waited, len(urls))
+        self.crawler.stats.inc_value("govhealth/linkcache/wait_timeouts", len(urls))  # type: ignore[union-attr]
+        engine = self.crawler.engine
+        assert engine is not None
+        for url in urls:
+            engine.crawl(self.check_request(url))
 
     def _send_rechecks(self) -> None:
         self.recheck_state = "sent"  # a later failure (a target another crawl abandoned) gets its own round

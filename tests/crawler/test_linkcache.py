@@ -3,17 +3,22 @@ and an ok outcome is reused by the next run while a broken one is checked again.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest_twisted
+from scrapy.utils.test import get_crawler
 from sqlalchemy import event
 
 from crawler import linkcache
 from crawler.demo.server import SiteServer
+from crawler.spiders.portal import PortalSpider
 from models.base import utcnow
 from pipelines.rules.kinds import LinkState
 from pipelines.rules.links import Verdict
-from tests.conftest import register_site
+from tests.conftest import register_site, test_settings
 from tests.crawler.test_commands import scrapy
 from tests.crawler.test_nightly import nightly_env
 
@@ -111,3 +116,31 @@ def test_lookups_query_the_table_only_for_targets_it_holds(db_url: str) -> None:
     finally:
         writer.engine.dispose()
         reader.engine.dispose()
+
+
+@pytest_twisted.inlineCallbacks
+def test_a_crawl_stops_waiting_for_a_target_nobody_answers(
+    db_url: str, tmp_path: Path, external_site: SiteServer
+) -> Iterator[Any]:
+    """Another crawl of the run claimed the target and never publishes (stuck, or killed without abandoning):
+    after GOVHEALTH_LINK_CACHE_WAIT seconds this crawl checks it itself and finishes, and a late answer
+    from the other crawl changes nothing."""
+    target = external_site.url("/x.html")
+    (tmp_path / "index.html").write_text(f'<a href="{target}">国务院</a>', encoding="utf-8")
+    hours = timedelta(hours=72)
+    cache = linkcache.LinkCache(db_url, hours, hours)
+    assert cache.claim(target)  # the other crawl's claim
+    with SiteServer(tmp_path) as server:
+        register_site(db_url, "4510990701", server.url("/index.html"), name="等待站点")
+        external_site.reset()
+        crawler = get_crawler(PortalSpider, test_settings(db_url, GOVHEALTH_LINK_CACHE_WAIT=1, GOVHEALTH_MAX_SECONDS=60))
+        yield crawler.crawl(code="4510990701", link_cache=cache)
+    stats = crawler.stats.get_stats()
+    assert stats["govhealth/linkcache/wait_timeouts"] == 1
+    assert stats.get("govhealth/budget/max_seconds") is None
+    assert external_site.hits[("HEAD", "/x.html")] == 1, "checked here once the wait ran out"
+    spider = crawler.spider
+    assert spider.ledger.get(target).verdict.state is LinkState.OK
+    cache.publish(target, Verdict(LinkState.BROKEN, "http_error", "HTTP 404 on GET"), 404)  # the late answer
+    assert spider.ledger.get(target).verdict.state is LinkState.OK
+    cache.engine.dispose()
