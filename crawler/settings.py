@@ -64,6 +64,9 @@ GOVHEALTH_LINK_CACHE_UNVERIFIED_HOURS = _env("GOVHEALTH_LINK_CACHE_UNVERIFIED_HO
 # float: seconds a crawl with nothing else left waits for link targets another crawl of the same run is
 # checking, before it checks them itself.
 GOVHEALTH_LINK_CACHE_WAIT = _env("GOVHEALTH_LINK_CACHE_WAIT", "300")
+# str: CPython's cyclic GC thresholds during a crawl ("" or "default": CPython's 700,10,10), see
+# crawler/gctuning.py: with the defaults the collector took a third of a large crawl's CPU.
+GOVHEALTH_GC_THRESHOLDS = _env("GOVHEALTH_GC_THRESHOLDS", "50000,20,100")
 # int: rows written per database batch.
 GOVHEALTH_BATCH_SIZE = _env("GOVHEALTH_BATCH_SIZE", "500")
 
@@ -98,6 +101,9 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+}
+EXTENSIONS = {
+    "crawler.gctuning.GcTuning": 100,
 }
 ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 800,

@@ -1,6 +1,7 @@
 """`scrapy crawl portal -a code=CODE`: Scrapy's crawl, after checking the database and the site code.
 
-An unknown code or an unreachable database gives one error line and exit status 1, not a traceback.
+An unknown code, an unreachable database or a wrong setting gives one error line and exit status 1, not a
+traceback.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from crawler.config import as_of_date, rules_from_settings
+from crawler.gctuning import parse_thresholds
+from crawler.spiders.portal import PortalConfig
 from models.errors import GovHealthError
 from models.repo import get_site
 from models.session import make_sessionmaker, open_database
@@ -24,13 +27,16 @@ class Command(ScrapyCrawlCommand):
             try:
                 as_of_date(self.settings)  # a wrong setting or rules file is one line, not a traceback
                 rules_from_settings(self.settings)
+                PortalConfig.from_settings(self.settings)
+                if (gc_value := str(self.settings.get("GOVHEALTH_GC_THRESHOLDS") or "").strip()) not in ("", "default"):
+                    parse_thresholds(gc_value)
                 engine = open_database(str(self.settings.get("GOVHEALTH_DATABASE_URL")))
                 try:
                     with make_sessionmaker(engine)() as session:
                         get_site(session, code)
                 finally:
                     engine.dispose()
-            except GovHealthError as exc:
+            except (GovHealthError, ValueError) as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 self.exitcode = 1
                 return

@@ -118,6 +118,23 @@ def test_bad_settings_are_one_clear_error(db_url: str, tmp_path: Path, env: dict
         assert len(lines) == 1 and lines[0].startswith(expected), (args, done.stderr[-500:])
 
 
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("GOVHEALTH_MAX_PAGES=0", "error: GOVHEALTH_MAX_PAGES must be >= 1, got 0"),
+        ("GOVHEALTH_GC_THRESHOLDS=abc", "error: GOVHEALTH_GC_THRESHOLDS must be 1 to 3 comma-separated whole numbers"),
+    ],
+)
+def test_bad_crawl_settings_are_one_clear_error(db_url: str, tmp_path: Path, setting: str, expected: str) -> None:
+    path = tmp_path / "sites.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    scrapy("sites", "import", str(path), db_url=db_url)
+    done = scrapy("crawl", "portal", "-a", "code=4510000031", "-s", setting, db_url=db_url)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(expected), done.stderr[-500:]
+
+
 def test_malformed_rules_file_names_key_and_line(db_url: str, tmp_path: Path) -> None:
     rules = tmp_path / "rules.toml"
     rules.write_text('[profile]\nname = "x"\nbase = 100\nfail_below = "sixty"\n', encoding="utf-8")
