@@ -85,7 +85,7 @@ class RedisLinkCache(LinkCache):
         if shared is not None:
             self.misses -= 1
             self.hits += 1
-            self.memory[url] = shared
+            self.remember(url, shared)
         return shared
 
     def shared_outcome(self, url: str) -> Outcome | None:
@@ -114,7 +114,7 @@ class RedisLinkCache(LinkCache):
         outcome = self.shared_outcome(url) if value else None
         waiters = self.in_flight.pop(url, [])
         if outcome is not None:
-            self.memory[url] = outcome
+            self.remember(url, outcome)
         for waiter in waiters:
             waiter(outcome.verdict if outcome else None, outcome.status if outcome else None)
 

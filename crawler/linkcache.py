@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 PRELOAD_LIMIT = 500_000  # unexpired rows whose hashes are held in memory (~100 bytes each)
 PRELOAD_REFRESH = timedelta(minutes=10)
+MEMORY_LIMIT = 200_000  # outcomes kept in memory (~540 bytes each): one process may cover 14,000 sites
 
 Waiter = Callable[[Verdict, int | None], None]
 
@@ -66,6 +67,7 @@ class LinkCache:
         self.in_flight: dict[str, list[Waiter]] = {}
         self.fresh: dict[str, Outcome] = {}  # outcomes of this process, written to the table on flush
         self.hits = self.misses = 0
+        self.memory_limit = MEMORY_LIMIT
         self._stored: set[str] | None = None  # url_hash of the table's unexpired rows (None: not loaded)
         self._stored_at: datetime | None = None
 
@@ -90,7 +92,7 @@ class LinkCache:
             if row is not None:
                 outcome = Outcome(Verdict(LinkState(row.state), row.error, f"{row.reason} (cached {row.checked_at:%Y-%m-%d %H:%M})"),
                                   row.status, row.expires_at)
-                self.memory[url] = outcome
+                self.remember(url, outcome)
         if outcome is not None and outcome.expires_at > now:
             self.hits += 1
             return outcome
@@ -114,6 +116,14 @@ class LinkCache:
                 self._stored = None
         return self._stored is None or digest in self._stored
 
+    def remember(self, url: str, outcome: Outcome) -> None:
+        """Keep an outcome in memory, the oldest dropped beyond MEMORY_LIMIT (a reusable one is in the table
+        too once flushed; a dropped broken one is simply checked again)."""
+        self.memory.pop(url, None)
+        self.memory[url] = outcome
+        while len(self.memory) > self.memory_limit:
+            del self.memory[next(iter(self.memory))]
+
     def claim(self, url: str) -> bool:
         """True when the caller should check ``url``; False when another crawl is checking it now."""
         if url in self.in_flight:
@@ -128,7 +138,7 @@ class LinkCache:
         """The final outcome of a claimed check: shared now, and kept in the table when it may be reused."""
         now = utcnow()
         # within this process every final outcome is shared; expiry only matters for later runs
-        self.memory[url] = Outcome(verdict, status, now + max(self.ttl(verdict), timedelta(hours=12)))
+        self.remember(url, Outcome(verdict, status, now + max(self.ttl(verdict), timedelta(hours=12))))
         if self.ttl(verdict) > timedelta(0):
             self.fresh[url] = Outcome(verdict, status, now + self.ttl(verdict))
         for waiter in self.in_flight.pop(url, []):
@@ -154,6 +164,8 @@ class LinkCache:
                                expires_at=fresh[u].expires_at)
                     for h, u in hashes.items()
                 )
+            if self._stored is not None:
+                self._stored.update(hashes)  # found again after being dropped from memory
         except SQLAlchemyError:
             logger.warning("could not save %d link cache entries", len(fresh), exc_info=True)
 

@@ -144,3 +144,23 @@ def test_a_crawl_stops_waiting_for_a_target_nobody_answers(
     cache.publish(target, Verdict(LinkState.BROKEN, "http_error", "HTTP 404 on GET"), 404)  # the late answer
     assert spider.ledger.get(target).verdict.state is LinkState.OK
     cache.engine.dispose()
+
+
+def test_memory_is_bounded_and_dropped_outcomes_come_back_from_the_table(db_url: str) -> None:
+    hours = timedelta(hours=72)
+    cache = linkcache.LinkCache(db_url, hours, hours)
+    cache.memory_limit = 3
+    ok = Verdict(LinkState.OK, None, "HTTP 200 on GET")
+    try:
+        assert cache.lookup("http://www.gov.cn/warm-up.html") is None  # hashes loaded while the table is empty
+        cache.publish("http://www.gov.cn/gone.html", Verdict(LinkState.BROKEN, "http_error", "HTTP 404 on GET"), 404)
+        for n in range(4):
+            cache.publish(f"http://www.gov.cn/{n}.html", ok, 200)
+        assert len(cache.memory) == 3
+        assert list(cache.memory) == [f"http://www.gov.cn/{n}.html" for n in (1, 2, 3)]
+        cache.flush()
+        found = cache.lookup("http://www.gov.cn/0.html")  # dropped from memory, kept in the table
+        assert found is not None and found.verdict.state is LinkState.OK
+        assert cache.lookup("http://www.gov.cn/gone.html") is None, "a dropped broken outcome is checked again"
+    finally:
+        cache.engine.dispose()
