@@ -36,3 +36,23 @@ def as_of_date(settings: BaseSettings) -> date:
 def rules_from_settings(settings: BaseSettings, path: str | None = None) -> RuleSet:
     """The rules file named by ``path`` (--rules), else GOVHEALTH_RULES, else the bundled default."""
     return load_rules(path or settings.get("GOVHEALTH_RULES") or None)
+
+
+def check_crawl_settings(settings: BaseSettings) -> None:
+    """Validate everything a portal crawl reads from the settings before any crawl starts.
+
+    Raises:
+        SettingsError: the first wrong value, with the setting's name (one line for the user).
+    """
+    from crawler.gctuning import parse_thresholds
+    from crawler.spiders.portal import PortalConfig
+
+    try:
+        as_of_date(settings)
+        PortalConfig.from_settings(settings)  # also loads the rules file
+        if (gc_value := str(settings.get("GOVHEALTH_GC_THRESHOLDS") or "").strip()) not in ("", "default"):
+            parse_thresholds(gc_value)
+    except GovHealthError:
+        raise
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from exc

@@ -11,9 +11,7 @@ import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
-from crawler.config import as_of_date, rules_from_settings
-from crawler.gctuning import parse_thresholds
-from crawler.spiders.portal import PortalConfig
+from crawler.config import check_crawl_settings
 from models.errors import GovHealthError
 from models.repo import get_site
 from models.session import make_sessionmaker, open_database
@@ -25,18 +23,14 @@ class Command(ScrapyCrawlCommand):
         if args[:1] == ["portal"] and code:
             assert self.settings is not None
             try:
-                as_of_date(self.settings)  # a wrong setting or rules file is one line, not a traceback
-                rules_from_settings(self.settings)
-                PortalConfig.from_settings(self.settings)
-                if (gc_value := str(self.settings.get("GOVHEALTH_GC_THRESHOLDS") or "").strip()) not in ("", "default"):
-                    parse_thresholds(gc_value)
+                check_crawl_settings(self.settings)  # a wrong setting or rules file is one line, not a traceback
                 engine = open_database(str(self.settings.get("GOVHEALTH_DATABASE_URL")))
                 try:
                     with make_sessionmaker(engine)() as session:
                         get_site(session, code)
                 finally:
                     engine.dispose()
-            except (GovHealthError, ValueError) as exc:
+            except GovHealthError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 self.exitcode = 1
                 return

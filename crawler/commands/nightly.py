@@ -30,6 +30,7 @@ from twisted.internet import defer, task
 from twisted.python.failure import Failure
 
 from crawler.cli import GovHealthCommand
+from crawler.config import check_crawl_settings
 from crawler.distributed import RedisLinkCache, pop_site, seed_sites, site_queue
 from crawler.linkcache import LinkCache, cache_ttls
 from crawler.spiders.portal import PortalSpider
@@ -91,6 +92,7 @@ class Command(GovHealthCommand):
             raise UsageError("--parallel must be >= 1")
         if opts.seed and not opts.redis:
             raise UsageError("--seed goes with --redis")
+        check_crawl_settings(self.settings)  # one error line now, not a failure per site
         self.results: dict[str, SiteResult] = {}
         self.started = time.monotonic()
         self.interrupted = False
@@ -273,7 +275,10 @@ class Runner:
         self.done += 1
         result = self.command.results[site.code]
         result.seconds = time.monotonic() - started
-        stats = crawler.stats.get_stats() if crawler.stats else {}
+        try:
+            stats = crawler.stats.get_stats() if crawler.stats else {}
+        except RuntimeError:  # the crawl failed before it started (its spider could not be created)
+            stats = {}
         result.pages = stats.get("govhealth/pages", 0)
         result.broken = stats.get("govhealth/findings/broken_link", 0)
         result.blank = stats.get("govhealth/findings/blank_column", 0)

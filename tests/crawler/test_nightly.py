@@ -106,3 +106,12 @@ def test_resume_with_nothing_to_resume_is_an_error(db_url: str) -> None:
     done = scrapy("nightly", "--resume", db_url=db_url)
     assert done.returncode == 1
     assert done.stderr.strip() == "error: no unfinished nightly run to resume"
+
+
+def test_a_bad_setting_is_one_error_before_any_site(db_url: str) -> None:
+    """It used to fail every site at spider creation, and the nightly then never finished."""
+    register_site(db_url, "4510990013", "http://127.0.0.1:9/index.html", name="设置错误")
+    done = scrapy("nightly", "-s", "GOVHEALTH_MAX_PAGES=0", db_url=db_url, env_extra=nightly_env(db_url), timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == ["error: GOVHEALTH_MAX_PAGES must be >= 1, got 0"]
+    assert "nightly run" not in done.stdout
