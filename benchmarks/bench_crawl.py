@@ -38,7 +38,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -505,6 +505,8 @@ class Measured:
     exit_code: int
     wall_seconds: float
     cpu_seconds: float  # user + system of the process tree (from wait4)
+    user_seconds: float
+    system_seconds: float
     peak_rss_bytes: int  # max(ru_maxrss of the tree, sampled peak of the summed tree RSS)
     peak_rss_sampled_tree_bytes: int
     ru_maxrss_bytes: int  # largest single process of the tree
@@ -517,9 +519,22 @@ class Measured:
 
 
 def run_measured(
-    command: list[str], *, cwd: Path, env: dict[str, str], logs: Path, name: str, server: Any, timeout: float
+    command: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    logs: Path,
+    name: str,
+    server: Any,
+    timeout: float,
+    monitor: Callable[[int], TreeMonitor] = TreeMonitor,
+    companions: Callable[[subprocess.Popen[bytes]], list[Any]] = lambda proc: [],
 ) -> Measured:
-    """Run ``command``, sampling its tree's RSS; wait4 gives its CPU time and max RSS exactly."""
+    """Run ``command``, sampling its tree's RSS; wait4 gives its CPU time and max RSS exactly.
+
+    ``monitor`` makes the RSS sampler for the process id (a subclass may keep more); ``companions`` gives
+    threads to run beside the process (started after it, stopped when it ends), e.g. a stall watchdog.
+    """
     out_path, err_path = logs / f"{name}.stdout", logs / f"{name}.stderr"
     before = server.requests()
     server_pids = server.pids()
@@ -537,16 +552,21 @@ def run_measured(
             stderr=err,
             start_new_session=True,
         )
-        monitor = TreeMonitor(proc.pid)
-        monitor.sample()
-        monitor.start()
+        sampler = monitor(proc.pid)
+        sampler.sample()
+        sampler.start()
         timer = threading.Timer(timeout, kill_group, (proc.pid,))
         timer.start()
+        others = companions(proc)
+        for other in others:
+            other.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
         finally:
             timer.cancel()
-            monitor.stop()
+            sampler.stop()
+            for other in others:
+                other.stop()
         wall = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
     kill_group(proc.pid)  # leftovers of the tool's own process group, if any
@@ -559,8 +579,10 @@ def run_measured(
         exit_code=proc.returncode,
         wall_seconds=round(wall, 3),
         cpu_seconds=round(usage.ru_utime + usage.ru_stime, 2),
-        peak_rss_bytes=max(ru_maxrss, monitor.peak_tree_rss),
-        peak_rss_sampled_tree_bytes=monitor.peak_tree_rss,
+        user_seconds=round(usage.ru_utime, 2),
+        system_seconds=round(usage.ru_stime, 2),
+        peak_rss_bytes=max(ru_maxrss, sampler.peak_tree_rss),
+        peak_rss_sampled_tree_bytes=sampler.peak_tree_rss,
         ru_maxrss_bytes=ru_maxrss,
         server_requests=after - before - 1 if before is not None and after is not None else None,
         server_cpu_seconds=round(server_cpu, 2),

@@ -583,67 +583,41 @@ def run_measured(
     py_spy: Path | None = None,
     dump_path: Path | None = None,
 ) -> dict[str, Any]:
-    """Run ``command`` in its own session; wall, CPU (wait4), peak RSS (sampled tree sum and ru_maxrss)."""
-    out_path, err_path = logs / f"{name}.stdout", logs / f"{name}.stderr"
-    before = server.requests()
-    server_pids = server.pids()
-    server_cpu = bc.cpu_seconds(server_pids)
-    busy = bc.machine_busy_seconds()
-    load = float(Path("/proc/loadavg").read_text().split()[0])
-    with out_path.open("wb") as out, err_path.open("wb") as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-            start_new_session=True,
-        )
-        monitor = TimelineMonitor(proc.pid)
-        monitor.sample()
-        monitor.start()
-        timer = threading.Timer(timeout, bc.kill_group, (proc.pid,))
-        timer.start()
-        watchdog = StallWatchdog(proc, out_path, stall_limit, py_spy) if stall_limit else None
-        if watchdog:
-            watchdog.dump_path = dump_path
-        if watchdog:
-            watchdog.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-            monitor.stop()
-            if watchdog:
-                watchdog.stop()
-        wall = time.perf_counter() - started
-    bc.kill_group(proc.pid)
-    cpu = usage.ru_utime + usage.ru_stime
-    busy = bc.machine_busy_seconds() - busy
-    server_cpu = bc.cpu_seconds(server_pids) - server_cpu
-    after = server.requests()
-    peak = max(usage.ru_maxrss * 1024, monitor.peak_tree_rss)
+    """bench_crawl's run_measured with an RSS/CPU timeline and, with ``stall_limit``, a stall watchdog."""
+    monitors: list[TimelineMonitor] = []
+    watchdogs: list[StallWatchdog] = []
+
+    def timeline(pid: int) -> TimelineMonitor:
+        monitors.append(TimelineMonitor(pid))
+        return monitors[0]
+
+    def watchdog(proc: subprocess.Popen[bytes]) -> list[StallWatchdog]:
+        if stall_limit:
+            watchdogs.append(StallWatchdog(proc, logs / f"{name}.stdout", stall_limit, py_spy))
+            watchdogs[0].dump_path = dump_path
+        return watchdogs
+
+    m = bc.run_measured(command, cwd=ROOT, env=env, logs=logs, name=name, server=server, timeout=timeout,
+                        monitor=timeline, companions=watchdog)
     return {
         "command": command,
-        "exit_code": os.waitstatus_to_exitcode(status),
-        "wall_seconds": round(wall, 2),
-        "cpu_seconds": round(cpu, 2),
-        "user_seconds": round(usage.ru_utime, 2),
-        "system_seconds": round(usage.ru_stime, 2),
-        "cpu_utilisation": round(cpu / wall, 2),
-        "peak_rss_mb": round(peak / 2**20, 1),
-        "peak_rss_sampled_tree_mb": round(monitor.peak_tree_rss / 2**20, 1),
-        "ru_maxrss_mb": round(usage.ru_maxrss / 1024, 1),
-        "rss_cpu_timeline": monitor.timeline,  # (seconds, RSS MB, CPU s) every 5 s
-        "server_requests": after - before - 1 if before is not None and after is not None else None,
-        "server_cpu_seconds": round(server_cpu, 2),
-        "other_cpu_seconds": round(max(0.0, busy - server_cpu - cpu), 1),
-        "load_average_before": load,
-        "stdout_path": str(out_path),
-        "stderr_path": str(err_path),
-        "stalled": watchdog.stalled if watchdog else None,
+        "exit_code": m.exit_code,
+        "wall_seconds": round(m.wall_seconds, 2),
+        "cpu_seconds": m.cpu_seconds,
+        "user_seconds": m.user_seconds,
+        "system_seconds": m.system_seconds,
+        "cpu_utilisation": round(m.cpu_seconds / m.wall_seconds, 2),
+        "peak_rss_mb": round(m.peak_rss_bytes / 2**20, 1),
+        "peak_rss_sampled_tree_mb": round(m.peak_rss_sampled_tree_bytes / 2**20, 1),
+        "ru_maxrss_mb": round(m.ru_maxrss_bytes / 2**20, 1),
+        "rss_cpu_timeline": monitors[0].timeline,  # (seconds, RSS MB, CPU s) every 5 s
+        "server_requests": m.server_requests,
+        "server_cpu_seconds": m.server_cpu_seconds,
+        "other_cpu_seconds": m.other_cpu_seconds,
+        "load_average_before": m.load_average_before,
+        "stdout_path": m.stdout_path,
+        "stderr_path": m.stderr_path,
+        "stalled": watchdogs[0].stalled if watchdogs else None,
     }
 
 
