@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from models.base import utcnow
@@ -107,10 +107,9 @@ class LinkCache:
             self._stored_at = now
             try:
                 with self.engine.connect() as conn:
-                    alive = CachedLink.expires_at > now
-                    count = conn.scalar(select(func.count()).select_from(CachedLink).where(alive)) or 0
-                    hashes = conn.scalars(select(CachedLink.url_hash).where(alive)) if count <= PRELOAD_LIMIT else None
-                    self._stored = set(hashes) if hashes is not None else None
+                    query = select(CachedLink.url_hash).where(CachedLink.expires_at > now).limit(PRELOAD_LIMIT + 1)
+                    hashes = set(conn.scalars(query))
+                self._stored = hashes if len(hashes) <= PRELOAD_LIMIT else None
             except SQLAlchemyError:
                 logger.warning("link cache preload failed; looking up each target", exc_info=True)
                 self._stored = None

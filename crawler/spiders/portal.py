@@ -464,11 +464,15 @@ class PortalSpider(Spider):
         key = column_key(url)
         if key in self.column_keys or not self.is_internal(url) or key == column_key(self.homepage):
             return  # known already, maybe in another URL form (/tzgg/ and /tzgg/index.html)
-        self.column_keys.add(key)
-        self.columns[url] = ColumnReading(url=url, name=found.name, how=found.how, top_level=top_level)
+        column = self._register_column(url, found, top_level=top_level)
         entry = self.ledger.get(url)
         if entry is not None and entry.verdict is not None:
-            yield self.column_request(url, "page", self.columns[url])
+            yield self.column_request(url, "page", column)
+
+    def _register_column(self, url: str, found: ColumnLink, *, top_level: bool) -> ColumnReading:
+        self.column_keys.add(column_key(url))
+        self.columns[url] = column = ColumnReading(url=url, name=found.name, how=found.how, top_level=top_level)
+        return column
 
     def own_column(self, html: str, page_url: str, url: str, depth: int) -> Iterator[Any]:
         """A column page that no menu, block, sidebar or breadcrumb links to (ColumnName meta, list detection).
@@ -479,10 +483,8 @@ class PortalSpider(Spider):
         if own is None:
             return
         found, page = own
-        key = column_key(url)
-        self.column_keys.add(key)
-        self.column_pages.setdefault(key, url)
-        self.columns[url] = column = ColumnReading(url=url, name=found.name, how=found.how, top_level=False)
+        column = self._register_column(url, found, top_level=False)
+        self.column_pages.setdefault(column_key(url), url)
         yield from self.read_column(column, page, url, depth)
 
     def column_request(

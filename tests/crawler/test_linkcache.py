@@ -164,3 +164,25 @@ def test_memory_is_bounded_and_dropped_outcomes_come_back_from_the_table(db_url:
         assert cache.lookup("http://www.gov.cn/gone.html") is None, "a dropped broken outcome is checked again"
     finally:
         cache.engine.dispose()
+
+
+def test_above_the_preload_limit_every_target_is_looked_up(db_url: str, monkeypatch: Any) -> None:
+    hours = timedelta(hours=72)
+    writer = linkcache.LinkCache(db_url, hours, hours)
+    for n in range(3):
+        writer.publish(f"http://www.gov.cn/{n}.html", Verdict(LinkState.OK, None, "HTTP 200 on GET"), 200)
+    writer.flush()
+    monkeypatch.setattr(linkcache, "PRELOAD_LIMIT", 2)
+    reader = linkcache.LinkCache(db_url, hours, hours)
+    statements: list[str] = []
+    event.listen(reader.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    try:
+        assert reader.lookup("http://www.gov.cn/unknown0.html") is None
+        after_first = len(statements)
+        assert reader.lookup("http://www.gov.cn/unknown1.html") is None
+        assert len(statements) == after_first + 1, "too many rows to hold their hashes: one query per target"
+        found = reader.lookup("http://www.gov.cn/2.html")
+        assert found is not None and found.verdict.state is LinkState.OK
+    finally:
+        writer.engine.dispose()
+        reader.engine.dispose()
