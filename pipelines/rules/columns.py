@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from lxml import etree
@@ -364,6 +365,15 @@ _SEP = "\x00"
 
 
 def _crumb_parts(el: HtmlElement) -> list[str]:
+    """The breadcrumb's elements without a trailing 正文-like label."""
+    out = _crumb_elements(el)
+    while out and out[-1] in _CRUMB_TAILS:
+        out.pop()
+    return out
+
+
+def _crumb_elements(el: HtmlElement) -> list[str]:
+    """The breadcrumb's elements, label (当前位置：) dropped."""
     pieces: list[str] = []
 
     def walk(e: HtmlElement) -> None:
@@ -390,8 +400,6 @@ def _crumb_parts(el: HtmlElement) -> list[str]:
         part = part.strip(" :：")
         if part:
             out.append(part)
-    while out and out[-1] in _CRUMB_TAILS:
-        out.pop()
     return out
 
 
@@ -1032,11 +1040,8 @@ def _is_article(page: _Page) -> bool:
 
 def _crumb_tail(page: _Page) -> str | None:
     """The breadcrumb's last element, 正文 included (breadcrumb() drops a trailing 正文 label)."""
-    if page.crumb is None:
-        return None
-    texts = [t for t in (_collapse(x) for x in page.crumb.itertext()) if t]
-    tail = re.split(r"[>＞»›/|\\→]+", texts[-1])[-1].strip() if texts else ""
-    return tail or None
+    elements = _crumb_elements(page.crumb) if page.crumb is not None else []
+    return elements[-1] if elements else None
 
 
 def _title_name(page: _Page) -> str | None:
@@ -1051,7 +1056,7 @@ def _title_name(page: _Page) -> str | None:
 def _hub(page: _Page) -> bool:
     """Several blocks with their own 更多>> links: a homepage or a section hub, not one column."""
     more = (a for a in page.anchors if page.region(a) != "footer" and _more_text(a) is not None)
-    return sum(1 for _ in zip(range(2), more, strict=False)) >= 2
+    return len(list(islice(more, 2))) == 2
 
 
 def _link_text_length(items: Sequence[ListItem]) -> int:
