@@ -48,8 +48,7 @@ def check_crawl_settings(settings: BaseSettings) -> None:
     from crawler.spiders.portal import PortalConfig
 
     try:
-        as_of_date(settings)
-        PortalConfig.from_settings(settings)  # also loads the rules file
+        PortalConfig.from_settings(settings)  # GOVHEALTH_AS_OF and the rules file included
         if (gc_value := str(settings.get("GOVHEALTH_GC_THRESHOLDS") or "").strip()) not in ("", "default"):
             parse_thresholds(gc_value)
     except GovHealthError:
