@@ -894,6 +894,11 @@ def summarise_stacks(path: Path, top: int = 30) -> dict[str, Any]:
     return {"samples": total, "self_percent": ranked(own), "inclusive_percent": ranked(inclusive)}
 
 
+def py_spy_record(binary: Path, out: Path, command: list[str]) -> list[str]:
+    """``command`` run under ``py-spy record`` (raw stacks, ~100 samples/s) into ``out``."""
+    return [str(binary), "record", "--format", "raw", "--rate", "100", "-o", str(out), "--", *command]
+
+
 def profile_govhealth(
     site: Site, python: str, extra: dict[str, str], cache: Path, json_path: Path | None
 ) -> dict[str, Any]:
@@ -904,18 +909,7 @@ def profile_govhealth(
         return {"skipped": why}
     _, env = register_site(site.url, site.work, python, "govhealth-profile")
     out = (json_path.parent if json_path else site.work) / "govhealth.pyspy.txt"
-    command = [
-        str(binary),
-        "record",
-        "--format",
-        "raw",
-        "--rate",
-        "100",
-        "-o",
-        str(out),
-        "--",
-        *govhealth_command(python, extra),
-    ]
+    command = py_spy_record(binary, out, govhealth_command(python, extra))
     print(f"  profiling govhealth with py-spy into {out} ...", flush=True)
     proc = subprocess.run(command, cwd=ROOT, env=env, check=False, capture_output=True, text=True)
     if proc.returncode != 0 or not out.exists():

@@ -975,18 +975,7 @@ def profile_nightly(
         env = {**os.environ, "GOVHEALTH_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
         register_sites(sites, pdir, python, env)
         out = (args.json.parent if args.json else work) / "nightly.pyspy.txt"
-        command = [
-            str(binary),
-            "record",
-            "--format",
-            "raw",
-            "--rate",
-            "100",
-            "-o",
-            str(out),
-            "--",
-            *nightly_command(python, args.parallel, settings, args.scrapy_wrapper),
-        ]
+        command = bc.py_spy_record(binary, out, nightly_command(python, args.parallel, settings, args.scrapy_wrapper))
         print(f"[profile] scrapy nightly under py-spy into {out} ...", flush=True)
         proc = subprocess.run(command, cwd=ROOT, env=env, check=False, capture_output=True, text=True)
     if not out.exists():
