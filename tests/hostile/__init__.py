@@ -1,0 +1,1 @@
+"""Hostile sites and files: bombs, traps, SSRF, kills. Marker ``hostile``; each case bounded in time."""
