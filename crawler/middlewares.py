@@ -1,4 +1,4 @@
-"""Downloader middlewares: polite handling of rate limits (429, 503) with Retry-After and backoff.
+"""Downloader middlewares: polite handling of rate limits (429, 503) with Retry-After and backoff; bounded decompression.
 
 Reads GOVHEALTH_RATE_LIMIT_RETRIES, GOVHEALTH_RETRY_AFTER_MAX, GOVHEALTH_BACKOFF_BASE.
 """
@@ -8,11 +8,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import task
+from twisted.internet import defer, task
 
+from crawler.decompress import bounded_decode
 from pipelines.rules.links import retry_after_seconds
 
 if TYPE_CHECKING:
@@ -63,6 +65,12 @@ class RateLimitMiddleware:
     def __init__(self, crawler: Crawler, config: RateLimitConfig) -> None:
         self.crawler = crawler
         self.config = config
+        self.waits: set[defer.Deferred[None]] = set()
+
+    def cancel_waits(self) -> None:
+        """Stop every Retry-After/backoff wait now (the crawl's time budget is spent)."""
+        for wait in list(self.waits):
+            wait.cancel()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -86,7 +94,50 @@ class RateLimitMiddleware:
         logger.debug("HTTP %d on %s: waiting %.1fs before retry %d", response.status, request.url, delay, tries + 1)
         from twisted.internet import reactor
 
-        await maybe_deferred_to_future(task.deferLater(reactor, delay, lambda: None))
+        wait = task.deferLater(reactor, delay, lambda: None)
+        self.waits.add(wait)
+        try:
+            await maybe_deferred_to_future(wait)
+        except defer.CancelledError:
+            return response  # the crawl's time is up: the answer stands (unverified, rate_limited)
+        finally:
+            self.waits.discard(wait)
         retry = request.replace(dont_filter=True)
         retry.meta["govhealth_rate_tries"] = tries + 1
         return retry
+
+
+class BoundedDecompressionMiddleware(HttpCompressionMiddleware):
+    """Scrapy's HttpCompressionMiddleware, inflating each body only up to its limit and keeping that prefix.
+
+    The limit is the request's ``govhealth_max_bytes`` meta (the spider sets it per request kind), else
+    GOVHEALTH_MAX_PAGE_BYTES. A cut response carries the flag ``govhealth_cut``; stat govhealth/limits/inflated.
+    """
+
+    def __init__(self, *args: Any, page_limit: int = 4 * 1024 * 1024, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.page_limit = page_limit
+        self._limit = page_limit
+        self._cut = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        middleware = super().from_crawler(crawler)
+        middleware.page_limit = crawler.settings.getint("GOVHEALTH_MAX_PAGE_BYTES", 4 * 1024 * 1024)
+        return middleware
+
+    def process_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        # synchronous from here to the return: the per-response limit can live on the instance meanwhile
+        self._limit, self._cut = int(request.meta.get("govhealth_max_bytes") or self.page_limit), False
+        decoded = super().process_response(request, response, *args, **kwargs)
+        if self._cut:
+            decoded.flags.append("govhealth_cut")
+            if self.stats:
+                self.stats.inc_value("govhealth/limits/inflated")
+        return decoded  # type: ignore[no-any-return]
+
+    def _decode(self, body: bytes, encoding: bytes, max_size: int) -> bytes:  # type: ignore[override]
+        limit = min(self._limit, max_size) if max_size else self._limit
+        decoded, cut = bounded_decode(body, encoding, limit)
+        self._cut = self._cut or cut
+        return decoded

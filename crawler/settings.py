@@ -92,6 +92,9 @@ RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RateLimitMiddleware": 560,
+    # inflates each body only up to its limit (decompression bombs), keeping the prefix: replaces Scrapy's
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.BoundedDecompressionMiddleware": 590,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,  # never send credentials
 }
 # Not needed here, and each costs a generator layer on every request a callback yields: depth is the
@@ -104,7 +107,10 @@ SPIDER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "crawler.gctuning.GcTuning": 100,
+    "crawler.netguard.NetGuard": 0,  # no connection to a private address but the site's own (README: Security)
 }
+# Only http(s) is ever fetched: a redirect or a link to file:, ftp:, data: or s3: is refused (unsupported_scheme).
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "data": None, "s3": None}
 ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 800,
 }

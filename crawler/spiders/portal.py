@@ -37,6 +37,7 @@ from twisted.internet.error import (
     ConnectionLost,
     ConnectionRefusedError,
     DNSLookupError,
+    NoRouteError,
     TCPTimedOutError,
     TimeoutError,
 )
@@ -45,6 +46,7 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 from crawler.config import as_of_date, rules_from_settings
 from crawler.items import PageItem
 from crawler.linkcache import LinkCache, cache_ttls
+from crawler.netguard import POLICY
 from models.repo import SiteInfo, get_site
 from models.session import make_sessionmaker, open_database
 from pipelines.rules.cms import datastore_fragments, parse_dataproxy_response
@@ -143,6 +145,8 @@ class PortalConfig:
 def transport_error(failure: Failure) -> str:
     """The export error code of a failed download (Scrapy's own exceptions or the Twisted ones they wrap)."""
     exc = failure.value
+    request = getattr(failure, "request", None)
+    host = (urlsplit(request.url).hostname or "") if request is not None else ""
     if isinstance(exc, IgnoreRequest) and "redirect" in str(exc):
         chain = failure.request.meta.get("redirect_urls", [])  # type: ignore[attr-defined]
         return "redirect_loop" if len(set(chain)) < len(chain) else "too_many_redirects"
@@ -150,6 +154,11 @@ def transport_error(failure: Failure) -> str:
     text = " ".join(repr(c) for c in causes).lower()
     for error, types in _TRANSPORT_ERRORS:
         if any(isinstance(c, types) for c in causes):
+            if error == "dns" and POLICY.refused(host):
+                return "private_address"  # the address rule left the host no address (crawler/netguard.py)
+            refused = any(isinstance(c, DownloadConnectionRefusedError | ConnectionRefusedError) for c in causes)
+            if error in ("timeout", "network_unreachable", "connection_refused") and not refused and POLICY.only_v6(host):
+                return "network_unreachable"  # an IPv6 host that this inspection host has no route to
             if error == "connection_reset" and ("ssl" in text or "tls" in text or "certificate" in text):
                 return "ssl"
             return error
@@ -166,6 +175,7 @@ _TRANSPORT_ERRORS: tuple[tuple[str, tuple[type[BaseException], ...]], ...] = (
         "connection_reset",
         (DownloadFailedError, ResponseDataLossError, ResponseFailed, ResponseNeverReceived, ConnectionLost, ConnectionDone),
     ),
+    ("network_unreachable", (NoRouteError,)),
     ("connection_refused", (ConnectError,)),
 )
 
@@ -249,6 +259,11 @@ class PortalSpider(Spider):
         self.homepage_read = False
         self.homepage_latest: date | None = None
         self.homepage_dated = 0
+
+    @property
+    def own_hosts(self) -> frozenset[str]:
+        """The hosts that may resolve to private addresses (crawler/netguard.py): the homepage's and the registry's."""
+        return frozenset({urlsplit(self.homepage).hostname or "", *self.site.domains}) - {""}
 
     # -- lifecycle -------------------------------------------------------------------------------
 

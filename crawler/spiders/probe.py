@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from time import monotonic
 from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.exceptions import StopDownload
@@ -83,6 +84,8 @@ class ProbeSpider(Spider):
     def __init__(self, sites: Iterable[SiteInfo] = (), **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.sites = list(sites)
+        # the registered homepages may be on private addresses; nothing else may (crawler/netguard.py)
+        self.own_hosts = frozenset(urlsplit(site.url).hostname or "" for site in self.sites) - {""}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:

@@ -348,13 +348,24 @@ def _parse(text: str) -> lxml.html.HtmlElement | None:
     if not text.strip():
         return None
     try:  # bytes with a fixed encoding, so an <?xml encoding?> or <meta charset> cannot override ours
-        root = lxml.etree.fromstring(text.encode("utf-8", "replace"), lxml.html.HTMLParser(encoding="utf-8"))
+        parser = lxml.html.HTMLParser(encoding="utf-8")
+        root = lxml.etree.fromstring(text.encode("utf-8", "replace"), parser)
+        if any(e.type == _RESOURCE_LIMIT for e in parser.error_log):
+            # libxml2 stops at 256 nested elements and drops the rest of the page: parse again with only
+            # the tags that can link (no nesting left), so a link after 100,000 <div>s is still found
+            flat = _NOT_A_LINK_TAG.sub(" ", text)
+            root = lxml.etree.fromstring(flat.encode("utf-8", "replace"), lxml.html.HTMLParser(encoding="utf-8"))
     except (lxml.etree.LxmlError, ValueError):
         return None
     return root if isinstance(root, lxml.html.HtmlElement) else None
 
 
-def extract_links(html: str | bytes, page_url: str, encoding: str = "utf-8") -> list[ExtractedLink]:
+_RESOURCE_LIMIT = lxml.etree.ErrorTypes.ERR_RESOURCE_LIMIT
+
+
+def extract_links(
+    html: str | bytes, page_url: str, encoding: str = "utf-8", limit: int = 0
+) -> list[ExtractedLink]:
     """All http(s) link targets of a page, in document order, one per (url, resource_type).
 
     Honours the first ``<base href>``; reads ``a``/``area`` href, ``img``/``iframe``/``frame``/``script``/
@@ -366,6 +377,7 @@ def extract_links(html: str | bytes, page_url: str, encoding: str = "utf-8") -> 
         html: the page body, decoded or raw.
         page_url: the URL the page was fetched from (after redirects).
         encoding: the page's charset: decodes bytes (GBK/GB2312 as GB18030) and encodes raw query text.
+        limit: when > 0, stop after ``limit + 1`` distinct links (more than ``limit`` returned: the page had more).
     """
     codec = _codec(encoding)
     root = _parse(html.decode(codec, "replace") if isinstance(html, bytes) else html)
@@ -388,6 +400,8 @@ def extract_links(html: str | bytes, page_url: str, encoding: str = "utf-8") -> 
             old = found.get((url, kind))
             if old is None:
                 found[url, kind] = ExtractedLink(url, _link_text(el), kind)
+                if limit and len(found) > limit:
+                    return list(found.values())
             elif old.text is None and (text := _link_text(el)):
                 found[url, kind] = replace(old, text=text)
     return list(found.values())
@@ -395,6 +409,10 @@ def extract_links(html: str | bytes, page_url: str, encoding: str = "utf-8") -> 
 
 _LINK_TAGS = ("a", "area", "img", "iframe", "frame", "script", "embed", "source", "audio", "track", "input", "video",
               "object", "link")  # fmt: skip
+# every tag but those that link (and <base>, <html>, <head>, <body>): what a too-deep page is flattened to
+_NOT_A_LINK_TAG = re.compile(
+    r"</?(?!(?:{}|base|html|head|body)[\s/>])[A-Za-z][^>]*>".format("|".join(_LINK_TAGS)), re.IGNORECASE
+)
 
 
 # --- judging one check ----------------------------------------------------------------------------

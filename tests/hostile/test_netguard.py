@@ -1,0 +1,271 @@
+"""No request into private networks: redirects, derived URLs, robots.txt and names resolving to private addresses.
+
+The site is on 127.0.0.1 (its own host, allowed); a canary on 127.0.0.2 records every request it gets and must
+get none, whatever the site's pages, redirects and scripts point at.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+import pytest_twisted
+from scrapy.utils.test import get_crawler
+from sqlalchemy import select
+from twisted.internet import defer
+from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.interfaces import IResolverSimple
+from zope.interface import implementer
+
+from crawler.netguard import AddressPolicy, GuardedResolver
+from crawler.spiders.portal import PortalSpider
+from models.finding import Finding
+from models.link import LinkCheck
+from models.session import make_sessionmaker, open_database
+from tests.conftest import register_site, test_settings
+
+pytestmark = pytest.mark.hostile
+
+CODE = "4510990051"
+
+
+class Routes(BaseHTTPRequestHandler):
+    """Answers from the server's route table: path -> (status, headers, body); records every request."""
+
+    server: RouteServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.answer(body=True)
+
+    def do_HEAD(self) -> None:
+        self.answer(body=False)
+
+    def answer(self, *, body: bool) -> None:
+        with self.server.lock:
+            self.server.hits.append(self.path)
+        status, headers, text = self.server.routes.get(
+            self.path.split("?")[0], (404, {}, "<html>页面不存在</html>")
+        )
+        data = text.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", headers.pop("Content-Type", "text/html; charset=utf-8"))
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if body:
+            self.wfile.write(data)
+
+
+class RouteServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, host: str, routes: dict[str, tuple[int, dict[str, str], str]] | None = None) -> None:
+        super().__init__((host, 0), Routes)
+        self.routes = routes or {}
+        self.hits: list[str] = []
+        self.lock = threading.Lock()
+
+    @property
+    def base(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> RouteServer:  # noqa: PYI034
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+@pytest.fixture
+def canary() -> Iterator[RouteServer]:
+    with RouteServer("127.0.0.2", {"/": (200, {}, "<html>canary</html>")}) as server:
+        yield server
+
+
+@implementer(IResolverSimple)
+class MapResolver:
+    """A simple resolver for names used here: intranet.hostile.test -> the canary's address; else DNS failure."""
+
+    def getHostByName(self, name: str, timeout: Any = None) -> defer.Deferred[str]:
+        from twisted.internet.error import DNSLookupError
+
+        table = {"intranet.hostile.test": "127.0.0.2", "localhost": "127.0.0.1"}
+        if name in table or name.replace(".", "").isdigit():
+            return defer.succeed(table.get(name, name))
+        return defer.fail(DNSLookupError(name))
+
+
+@pytest.fixture
+def mapped_names() -> Iterator[None]:
+    from twisted.internet import reactor
+
+    old_simple, old_names = reactor.resolver, reactor.nameResolver  # type: ignore[attr-defined]
+    reactor.installResolver(MapResolver())  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        reactor.installResolver(old_simple)  # type: ignore[attr-defined]
+        reactor.installNameResolver(old_names)  # type: ignore[attr-defined]
+
+
+def crawler_for(db_url: str) -> Any:
+    settings = test_settings(db_url, GOVHEALTH_ALLOW_PRIVATE_TARGETS=False)
+    del settings["DNS_RESOLVER"]  # the reactor's resolver is the one under test (mapped_names)
+    return get_crawler(PortalSpider, settings)
+
+
+def results(db_url: str) -> tuple[dict[str, LinkCheck], list[Finding]]:
+    engine = open_database(db_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            return {c.url: c for c in session.scalars(select(LinkCheck))}, list(
+                session.scalars(select(Finding))
+            )
+    finally:
+        engine.dispose()
+
+
+@pytest_twisted.inlineCallbacks
+def test_no_hop_of_any_kind_reaches_a_private_address(
+    db_url: str, canary: RouteServer, mapped_names: None
+) -> Any:
+    c = canary.base
+    c_port = canary.server_address[1]
+    proxy = f"{c}/module/web/jpage/dataproxy.jsp?startrecord=1&endrecord=15&columnid=7&webid=1"
+    routes = {
+        "/robots.txt": (302, {"Location": f"{c}/robots.txt"}, ""),
+        "/index.html": (
+            200,
+            {},
+            f"""<html><head><title>测试县</title></head><body>
+            <div class="nav"><a href="/index.html">首页</a> <a href="/col/">通知公告</a></div>
+            <a href="/go302">跳转</a> <a href="/go307">临时跳转</a> <a href="/hop1">两跳</a>
+            <a href="{c}/direct">内网地址</a> <a href="http://intranet.hostile.test:{c_port}/named">内网域名</a>
+            <a href="http://localhost:{c_port}/local">本机</a> <a href="http://[::1]:{c_port}/v6">本机v6</a>
+            <a href="/missing.html">断链</a></body></html>""",
+        ),
+        "/go302": (302, {"Location": f"{c}/via302"}, ""),
+        "/go307": (307, {"Location": f"http://intranet.hostile.test:{c_port}/via307"}, ""),
+        "/hop1": (301, {"Location": "/hop2"}, ""),
+        "/hop2": (302, {"Location": f"{c}/via-hops"}, ""),
+        "/col/": (
+            200,
+            {},
+            f"""<html><head><title>通知公告</title><meta name="ColumnName" content="通知公告"></head>
+            <body><div id="5107"><script>var u = '{proxy}';</script></div></body></html>""",
+        ),
+    }
+    with RouteServer("127.0.0.1", routes) as site:
+        register_site(db_url, CODE, f"{site.base}/index.html")
+        crawler = crawler_for(db_url)
+        yield crawler.crawl(code=CODE)
+        checks, findings = results(db_url)
+        own = site.base
+    assert canary.hits == []
+    for path in ("/go302", "/go307", "/hop1"):
+        assert (checks[own + path].state, checks[own + path].error) == ("unverified", "private_address"), path
+    for url in (
+        f"{c}/direct",
+        f"http://intranet.hostile.test:{c_port}/named",
+        f"http://localhost:{c_port}/local",
+        f"http://[::1]:{c_port}/v6",
+    ):
+        assert (checks[url].state, checks[url].error) == ("unverified", "private_address"), url
+    assert checks[own + "/missing.html"].state == "broken"  # the site itself is crawled and judged
+    column = [f for f in findings if f.url == own + "/col/"]
+    assert [f.kind for f in column] == ["unverified_column"]  # its list could not be read: never blank
+    assert not [f for f in findings if f.kind == "broken_link" and "private" in (f.reason or "")]
+    assert crawler.stats.get_value("govhealth/pages") >= 2
+
+
+@pytest_twisted.inlineCallbacks
+def test_a_homepage_redirecting_to_a_private_address_is_not_followed(
+    db_url: str, canary: RouteServer, mapped_names: None
+) -> Any:
+    routes = {"/index.html": (302, {"Location": f"{canary.base}/admin"}, "")}
+    with RouteServer("127.0.0.1", routes) as site:
+        register_site(db_url, CODE, f"{site.base}/index.html")
+        yield crawler_for(db_url).crawl(code=CODE)
+        checks, findings = results(db_url)
+        home = f"{site.base}/index.html"
+    assert canary.hits == []
+    assert (checks[home].state, checks[home].error) == ("unverified", "private_address")
+    assert "site_unreachable" not in {f.kind for f in findings}
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.addresses: list[Any] = []
+        self.done = False
+
+    def resolutionBegan(self, resolution: Any) -> None:
+        pass
+
+    def addressResolved(self, address: Any) -> None:
+        self.addresses.append(address)
+
+    def resolutionComplete(self) -> None:
+        self.done = True
+
+
+class FixedResolver:
+    """An inner resolver answering each name from a table (changeable, to play DNS rebinding)."""
+
+    def __init__(self, table: dict[str, list[str]]) -> None:
+        self.table = table
+
+    def resolveHostName(self, receiver: Any, name: str, port: int = 0, *args: Any) -> Any:
+        receiver.resolutionBegan(None)
+        for ip in self.table.get(name, []):
+            receiver.addressResolved((IPv6Address if ":" in ip else IPv4Address)("TCP", ip, port))
+        receiver.resolutionComplete()
+
+
+def resolve(resolver: GuardedResolver, name: str) -> list[str]:
+    receiver = Receiver()
+    resolver.resolveHostName(receiver, name, 80)
+    assert receiver.done
+    return [a.host for a in receiver.addresses]
+
+
+def test_the_rule_is_applied_to_resolved_addresses_and_pinned_for_own_hosts() -> None:
+    table = {
+        "www.site.gov.cn": ["10.0.0.5"],
+        "evil.example": ["10.0.0.9", "93.184.216.34"],
+        "rebind.example": ["169.254.169.254"],
+        "v6.example": ["fd00::7"],
+        "public.example": ["93.184.216.34"],
+    }
+    policy = AddressPolicy()
+    guard = GuardedResolver(FixedResolver(table), policy)  # type: ignore[arg-type]
+    assert resolve(guard, "evil.example") == [
+        "10.0.0.9",
+        "93.184.216.34",
+    ]  # no crawl running: not our business
+    policy.register(1, allow_private=False, hosts=["www.site.gov.cn"])
+    assert resolve(guard, "www.site.gov.cn") == ["10.0.0.5"]  # the registered site's own host
+    assert resolve(guard, "evil.example") == ["93.184.216.34"]  # its private address is dropped
+    assert resolve(guard, "rebind.example") == [] and policy.refused("rebind.example") == "169.254.169.254"
+    assert resolve(guard, "v6.example") == [] and policy.refused("v6.example") == "fd00::7"
+    assert resolve(guard, "public.example") == ["93.184.216.34"] and policy.refused("public.example") is None
+    table["www.site.gov.cn"] = ["10.0.0.6"]  # DNS rebinding: the own host now answers another private address
+    assert resolve(guard, "www.site.gov.cn") == []
+    assert resolve(guard, "127.0.0.1") == []  # literals go through the same rule
+    assert (
+        resolve(guard, "::1") == [] and policy.refused("::1") == "::1"
+    )  # IPv6 literal, resolved by the guard
+    policy.register(2, allow_private=True, hosts=[])  # a crawl that may fetch private targets (tests)
+    assert resolve(guard, "rebind.example") == ["169.254.169.254"]
+    policy.unregister(2)
+    policy.unregister(1)
+    assert policy.pinned == {}
