@@ -29,6 +29,9 @@ class CrawlRun(Base):
     status: Mapped[str] = mapped_column(String(16), default=RUN_RUNNING, comment="running/complete/incomplete/failed")
     budget_hit: Mapped[str | None] = mapped_column(String(32), comment="max_pages, max_depth, max_seconds or None")
     close_reason: Mapped[str | None] = mapped_column(String(64), comment="Scrapy's finish reason")
+    limits: Mapped[list[str] | None] = mapped_column(
+        JSON, comment="every limit that fired (budgets, page cuts, capped Crawl-delay), in order"
+    )
     pages: Mapped[int] = mapped_column(default=0)
     targets: Mapped[int] = mapped_column(default=0, comment="distinct link targets checked")
     broken: Mapped[int] = mapped_column(default=0)

@@ -23,6 +23,7 @@ from models.base import utcnow
 from models.column import Column
 from models.finding import Finding, FindingHistory
 from models.link import LinkCheck
+from models.nightly import INSPECTED_REASONS
 from models.run import RUN_COMPLETE, RUN_INCOMPLETE, CrawlRun
 from models.session import make_sessionmaker, open_database
 from models.site import ColumnOverride
@@ -130,11 +131,13 @@ class StorePipeline:
                 session, Finding, ({**f, "run_id": self.run_id, "site_id": spider.site.id, "detected_at": now} for f in findings)
             )
             self.insert_batches(session, Column, ({**c, "run_id": self.run_id} for c in columns))
-            self.update_history(session, spider.site.id, findings, now, complete=complete)
+            if reason in INSPECTED_REASONS:  # a partial run (Ctrl-C, SIGTERM) is never reported: no history either
+                self.update_history(session, spider.site.id, findings, now, complete=complete)
             run = session.get_one(CrawlRun, self.run_id)
             run.finished_at = now
             run.status = RUN_COMPLETE if complete else RUN_INCOMPLETE
             run.budget_hit = spider.budget_hit
+            run.limits = list(spider.limits)
             run.close_reason = reason
             run.pages = self.pages
             run.targets = len(checks)

@@ -41,11 +41,13 @@ from twisted.internet.error import (
     TCPTimedOutError,
     TimeoutError,
 )
+from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from crawler.config import as_of_date, rules_from_settings
 from crawler.items import PageItem
 from crawler.linkcache import LinkCache, cache_ttls
+from crawler.middlewares import RateLimitMiddleware
 from crawler.netguard import POLICY
 from models.repo import SiteInfo, get_site
 from models.session import make_sessionmaker, open_database
@@ -80,7 +82,6 @@ from pipelines.rules.links import (
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
-    from twisted.python.failure import Failure
 
 RECHECK_SLOT = "govhealth-recheck"
 CHECK_BODY_BYTES = 64 * 1024  # enough to recognise an error page or an anti-bot gate
@@ -88,6 +89,7 @@ CHECK_BODY_BYTES = 64 * 1024  # enough to recognise an error page or an anti-bot
 # which handle_httpstatus_all would switch off.
 ERROR_STATUSES = [*range(400, 600)]
 PAGE_TYPES = frozenset({ResourceType.PAGE, ResourceType.FRAME})
+IDLE_TICK = 5.0  # seconds between two spider_idle signals of an idle engine (Scrapy's slot heartbeat)
 
 # A suffix list that ships with tldextract: an inspection host must not fetch one from the internet.
 _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
@@ -110,6 +112,11 @@ class PortalConfig:
     placeholders: tuple[str, ...]
     article_probes: int
     cache_wait: float = 300.0
+    download_timeout: float = 180.0
+    max_links_per_page: int = 10_000
+    max_targets: int = 100_000
+    max_crawl_delay: float = 30.0
+    max_robots_bytes: int = 512 * 1024
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> PortalConfig:
@@ -127,6 +134,11 @@ class PortalConfig:
             placeholders=rules_from_settings(settings).placeholders,
             article_probes=settings.getint("GOVHEALTH_ARTICLE_PROBES", 3),
             cache_wait=settings.getfloat("GOVHEALTH_LINK_CACHE_WAIT", 300),
+            download_timeout=settings.getfloat("DOWNLOAD_TIMEOUT", 180),
+            max_links_per_page=settings.getint("GOVHEALTH_MAX_LINKS_PER_PAGE", 10_000),
+            max_targets=settings.getint("GOVHEALTH_MAX_TARGETS", 100_000),
+            max_crawl_delay=settings.getfloat("GOVHEALTH_MAX_CRAWL_DELAY", 30),
+            max_robots_bytes=settings.getint("GOVHEALTH_MAX_ROBOTS_BYTES", 512 * 1024),
         )
         for name, value in (
             ("GOVHEALTH_MAX_PAGES", config.max_pages),
@@ -134,11 +146,14 @@ class PortalConfig:
             ("GOVHEALTH_SOURCES_CAP", config.sources_cap),
             ("GOVHEALTH_MAX_PAGE_BYTES", config.max_page_bytes),
             ("GOVHEALTH_LINK_CACHE_WAIT", config.cache_wait),
+            ("GOVHEALTH_MAX_LINKS_PER_PAGE", config.max_links_per_page),
+            ("GOVHEALTH_MAX_TARGETS", config.max_targets),
+            ("GOVHEALTH_MAX_ROBOTS_BYTES", config.max_robots_bytes),
         ):
             if value < 1:
                 raise ValueError(f"{name} must be >= 1, got {value}")
-        if config.max_depth < 0 or config.recheck_delay < 0:
-            raise ValueError("GOVHEALTH_MAX_DEPTH and GOVHEALTH_RECHECK_DELAY must be >= 0")
+        if config.max_depth < 0 or config.recheck_delay < 0 or config.max_crawl_delay < 0:
+            raise ValueError("GOVHEALTH_MAX_DEPTH, GOVHEALTH_RECHECK_DELAY and GOVHEALTH_MAX_CRAWL_DELAY must be >= 0")
         return config
 
 
@@ -245,6 +260,8 @@ class PortalSpider(Spider):
         self.parsed: set[str] = set()
         self.parsed_bodies: set[bytes] = set()
         self.budget_hit: str | None = None
+        self.limits: list[str] = []  # every limit that fired, in order (the run row's `limits`)
+        self.time_up = False
         self.recheck_state = "none"  # none -> waiting -> sent
         self.robots: Protego | None = None
         self.columns: dict[str, ColumnReading] = {}
@@ -271,6 +288,10 @@ class PortalSpider(Spider):
         from twisted.internet import reactor
 
         self._deadline = reactor.callLater(self.config.max_seconds, self._time_up)  # type: ignore[attr-defined]
+        # stop waiting for another crawl's checks while there is still time to check them here (a check, the
+        # re-check delay, the confirmation check, an engine idle tick): else the budget drops them unchecked
+        margin = self.config.recheck_delay + 2 * self.config.download_timeout + IDLE_TICK
+        self.stop_waiting_at = time.monotonic() + self.config.max_seconds - margin
 
     def closed(self, reason: str) -> None:
         if self._deadline.active():
@@ -284,14 +305,33 @@ class PortalSpider(Spider):
 
     def _time_up(self) -> None:
         self.hit_budget("max_seconds")
+        self.time_up = True
         self.logger.warning("%s: GOVHEALTH_MAX_SECONDS reached, stopping the inspection", self.code)
-        assert self.crawler.engine is not None
-        deferred_from_coro(self.crawler.engine.close_spider_async(reason="govhealth_max_seconds"))
+        engine = self.crawler.engine
+        assert engine is not None
+        # Scrapy closes a spider once the requests in the downloader are done: drop those waiting for their
+        # slot (a Crawl-delay, AutoThrottle) and the Retry-After waits, so only the downloads in flight remain
+        # (each bounded by DOWNLOAD_TIMEOUT)
+        for slot in engine.downloader.slots.values():
+            while slot.queue:
+                _request, deferred = slot.queue.popleft()
+                deferred.errback(Failure(IgnoreRequest("GOVHEALTH_MAX_SECONDS reached")))
+        for middleware in engine.downloader.middleware.middlewares:
+            if isinstance(middleware, RateLimitMiddleware):
+                middleware.cancel_waits()
+        deferred_from_coro(engine.close_spider_async(reason="govhealth_max_seconds"))
 
     def hit_budget(self, name: str) -> None:
-        """Note that a budget cut the inspection short (the first one reached is kept)."""
+        """Note that a budget cut the inspection short (the first one reached is kept): the run is incomplete."""
         self.budget_hit = self.budget_hit or name
         self.crawler.stats.inc_value(f"govhealth/budget/{name}")  # type: ignore[union-attr]
+        self.hit_limit(name)
+
+    def hit_limit(self, name: str) -> None:
+        """Count a limit that fired (a budget, a page cut, a capped Crawl-delay) and name it in the run row."""
+        self.crawler.stats.inc_value(f"govhealth/limits/{name}")  # type: ignore[union-attr]
+        if name not in self.limits:
+            self.limits.append(name)
 
     async def start(self) -> AsyncIterator[Any]:
         robots_url = f"{urlsplit(self.homepage).scheme}://{urlsplit(self.homepage).netloc}/robots.txt"
@@ -301,7 +341,12 @@ class PortalSpider(Spider):
             errback=self.robots_failed,
             dont_filter=True,
             priority=100,
-            meta={"handle_httpstatus_list": ERROR_STATUSES, "dont_retry": True, "govhealth_check": True},
+            meta={
+                "handle_httpstatus_list": ERROR_STATUSES,
+                "dont_retry": True,
+                "govhealth_robots": True,
+                "govhealth_max_bytes": self.config.max_robots_bytes,
+            },
         )
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
@@ -316,7 +361,12 @@ class PortalSpider(Spider):
         yield from self.request_homepage()
 
     def _apply_crawl_delay(self, delay: float) -> None:
-        """robots.txt Crawl-delay raises the site's download delay (never lowers it)."""
+        """robots.txt Crawl-delay raises the site's download delay (never lowers it), up to GOVHEALTH_MAX_CRAWL_DELAY."""
+        if delay > self.config.max_crawl_delay:
+            self.logger.warning("%s: robots.txt asks for a Crawl-delay of %.0fs; honouring %.0fs (GOVHEALTH_MAX_CRAWL_DELAY)",
+                                self.code, delay, self.config.max_crawl_delay)
+            delay = self.config.max_crawl_delay
+            self.hit_limit("max_crawl_delay")
         assert self.crawler.engine is not None
         for key, slot in self.crawler.engine.downloader.slots.items():
             if key != RECHECK_SLOT:
@@ -349,7 +399,12 @@ class PortalSpider(Spider):
         )
 
     def check_request(self, url: str, method: str = "HEAD", *, recheck: bool = False, depth: int = 0) -> Request:
-        meta: dict[str, Any] = {"handle_httpstatus_list": ERROR_STATUSES, "govhealth_target": url, "govhealth_check": True}
+        meta: dict[str, Any] = {
+            "handle_httpstatus_list": ERROR_STATUSES,
+            "govhealth_target": url,
+            "govhealth_check": True,
+            "govhealth_max_bytes": CHECK_BODY_BYTES,
+        }
         if recheck:
             meta.update(govhealth_recheck=True, download_slot=RECHECK_SLOT)
         return Request(
@@ -365,6 +420,9 @@ class PortalSpider(Spider):
     def follow(self, link: ExtractedLink, page_url: str, depth: int) -> Iterator[Request]:
         """Record that ``page_url`` links to ``link``; schedule its check the first time it is seen."""
         url = link.url
+        if len(self.ledger) >= self.config.max_targets and url not in self.ledger:
+            self.hit_budget("max_targets")
+            return
         internal = self.is_internal(url)
         if not self.ledger.add(
             url,
@@ -434,6 +492,8 @@ class PortalSpider(Spider):
             if column is not None:
                 column.error = verdict.error or f"not an HTML page ({response.headers.get('Content-Type')!r})"
             return
+        if "govhealth_cut" in response.flags:  # inflated past GOVHEALTH_MAX_PAGE_BYTES: the prefix is read
+            self.hit_limit("max_page_bytes")
         html = response.text
         final = normalize_url(response.url)
         if column is not None:
@@ -465,7 +525,11 @@ class PortalSpider(Spider):
         yield PageItem(url=final, depth=depth, status=response.status)
         if column is None and 0 < depth <= 3 and column_key(final) not in self.column_keys:
             yield from self.own_column(html, response.url, final, depth)
-        for link in extract_links(html, response.url, encoding=response.encoding):
+        links = extract_links(html, response.url, encoding=response.encoding, limit=self.config.max_links_per_page)
+        if len(links) > self.config.max_links_per_page:
+            self.hit_budget("max_links_per_page")
+            del links[self.config.max_links_per_page :]
+        for link in links:
             yield from self.follow(link, final, depth + 1)
         if fragments := datastore_fragments(html):  # Hanweb lists: links a browser sees once jpage renders them
             for link in extract_links("".join(fragments), response.url):
@@ -590,6 +654,8 @@ class PortalSpider(Spider):
 
     def on_error(self, failure: Failure) -> Iterator[Request]:
         request = failure.request  # type: ignore[attr-defined]
+        if self.time_up and failure.check(IgnoreRequest):
+            return  # dropped unsent at the time budget: left unchecked, not judged
         target = request.meta["govhealth_target"]
         if (column := self.columns.get(target)) is not None and column.page_kind == "pending":
             column.error = transport_error(failure)
@@ -658,10 +724,12 @@ class PortalSpider(Spider):
     def on_bytes(self, data: bytes, request: Request, spider: Spider) -> None:
         """Stream only the first bytes of a check, and cap hostile (huge, endless) pages."""
         received = request.meta["govhealth_bytes"] = request.meta.get("govhealth_bytes", 0) + len(data)
-        limit = CHECK_BODY_BYTES if request.meta.get("govhealth_check") else self.config.max_page_bytes
-        if received > limit:
-            if not request.meta.get("govhealth_check"):
+        if received > (request.meta.get("govhealth_max_bytes") or self.config.max_page_bytes):
+            if request.meta.get("govhealth_robots"):
+                self.hit_limit("max_robots_bytes")
+            elif not request.meta.get("govhealth_check"):
                 self.crawler.stats.inc_value("govhealth/pages_truncated")  # type: ignore[union-attr]
+                self.hit_limit("max_page_bytes")
             raise StopDownload(fail=False)
 
     def on_idle(self, spider: Spider) -> None:
@@ -682,7 +750,7 @@ class PortalSpider(Spider):
             now = time.monotonic()
             if self.idle_waiting_since is None:
                 self.idle_waiting_since = now
-            elif now - self.idle_waiting_since >= self.config.cache_wait:
+            if now - self.idle_waiting_since >= self.config.cache_wait or now >= self.stop_waiting_at:
                 self._stop_waiting(now - self.idle_waiting_since)
             raise DontCloseSpider
 

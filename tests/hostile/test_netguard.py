@@ -6,9 +6,7 @@ get none, whatever the site's pages, redirects and scripts point at.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -26,64 +24,11 @@ from models.finding import Finding
 from models.link import LinkCheck
 from models.session import make_sessionmaker, open_database
 from tests.conftest import register_site, test_settings
+from tests.hostile.routes import RouteServer
 
 pytestmark = pytest.mark.hostile
 
 CODE = "4510990051"
-
-
-class Routes(BaseHTTPRequestHandler):
-    """Answers from the server's route table: path -> (status, headers, body); records every request."""
-
-    server: RouteServer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self.answer(body=True)
-
-    def do_HEAD(self) -> None:
-        self.answer(body=False)
-
-    def answer(self, *, body: bool) -> None:
-        with self.server.lock:
-            self.server.hits.append(self.path)
-        status, headers, text = self.server.routes.get(
-            self.path.split("?")[0], (404, {}, "<html>页面不存在</html>")
-        )
-        data = text.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", headers.pop("Content-Type", "text/html; charset=utf-8"))
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if body:
-            self.wfile.write(data)
-
-
-class RouteServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, host: str, routes: dict[str, tuple[int, dict[str, str], str]] | None = None) -> None:
-        super().__init__((host, 0), Routes)
-        self.routes = routes or {}
-        self.hits: list[str] = []
-        self.lock = threading.Lock()
-
-    @property
-    def base(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> RouteServer:  # noqa: PYI034
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.shutdown()
-        self.server_close()
 
 
 @pytest.fixture
