@@ -69,6 +69,16 @@ GOVHEALTH_LINK_CACHE_WAIT = _env("GOVHEALTH_LINK_CACHE_WAIT", "300")
 GOVHEALTH_GC_THRESHOLDS = _env("GOVHEALTH_GC_THRESHOLDS", "50000,20,100")
 # int: rows written per database batch.
 GOVHEALTH_BATCH_SIZE = _env("GOVHEALTH_BATCH_SIZE", "500")
+# int: bytes of one page read, on the wire and after decompression (the rest is cut, the links read are kept).
+GOVHEALTH_MAX_PAGE_BYTES = _env("GOVHEALTH_MAX_PAGE_BYTES", str(4 * 1024 * 1024))
+# int: distinct links taken from one page (a page of 200,000 links is cut; the run is then incomplete).
+GOVHEALTH_MAX_LINKS_PER_PAGE = _env("GOVHEALTH_MAX_LINKS_PER_PAGE", "10000")
+# int: distinct link targets per site (the queue of URLs to check; spider traps end here).
+GOVHEALTH_MAX_TARGETS = _env("GOVHEALTH_MAX_TARGETS", "100000")
+# float: the longest robots.txt Crawl-delay honoured, in seconds.
+GOVHEALTH_MAX_CRAWL_DELAY = _env("GOVHEALTH_MAX_CRAWL_DELAY", "30")
+# int: bytes of robots.txt read (Google reads 500 KiB).
+GOVHEALTH_MAX_ROBOTS_BYTES = _env("GOVHEALTH_MAX_ROBOTS_BYTES", str(512 * 1024))
 
 USER_AGENT = f"govhealth/0.1 (+{GOVHEALTH_CONTACT_URL}; government website health inspection)"
 

@@ -11,18 +11,22 @@ from typing import Any
 
 import pytest
 import pytest_twisted
+from scrapy import Request
 from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 from twisted.internet import defer
 from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, NoRouteError, TCPTimedOutError
 from twisted.internet.interfaces import IResolverSimple
+from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from crawler.netguard import AddressPolicy, GuardedResolver
-from crawler.spiders.portal import PortalSpider
+from crawler.netguard import POLICY, AddressPolicy, GuardedResolver
+from crawler.spiders.portal import PortalSpider, transport_error
 from models.finding import Finding
 from models.link import LinkCheck
 from models.session import make_sessionmaker, open_database
+from pipelines.rules.links import Observation, classify
 from tests.conftest import register_site, test_settings
 from tests.hostile.routes import RouteServer
 
@@ -214,3 +218,41 @@ def test_the_rule_is_applied_to_resolved_addresses_and_pinned_for_own_hosts() ->
     policy.unregister(2)
     policy.unregister(1)
     assert policy.pinned == {}
+
+
+@pytest.mark.parametrize(
+    ("url", "exc", "expected"),
+    [
+        ("http://[2001:db8::1]/a", NoRouteError(), "network_unreachable"),  # no IPv6 route from this host
+        ("http://[2001:db8::1]/a", TCPTimedOutError(), "network_unreachable"),
+        (
+            "http://[2001:db8::1]/a",
+            ConnectionRefusedError(),
+            "connection_refused",
+        ),  # it answered: a real refusal
+        ("http://192.0.2.1/a", TCPTimedOutError(), "timeout"),
+        ("http://192.0.2.1/a", NoRouteError(), "network_unreachable"),
+        ("http://refused.example/a", DNSLookupError(), "dns"),
+    ],
+)
+def test_transport_errors_of_hosts_this_machine_cannot_reach_are_not_broken(
+    url: str, exc: Exception, expected: str
+) -> None:
+    failure = Failure(exc)
+    failure.request = Request(url)  # type: ignore[attr-defined]
+    assert transport_error(failure) == expected
+    verdict = classify(Observation(url=url, method="GET", status=None, error=expected))
+    assert verdict.state == (
+        "broken" if expected in ("connection_refused", "timeout", "dns") else "unverified"
+    )
+
+
+def test_a_host_the_rule_refused_is_private_address_not_dns() -> None:
+    POLICY.register(99, allow_private=False, hosts=["own.example"])
+    try:
+        assert POLICY.filter("sneaky.example", ["10.1.2.3"]) == []
+        failure = Failure(DNSLookupError("no results"))
+        failure.request = Request("http://sneaky.example/x")  # type: ignore[attr-defined]
+        assert transport_error(failure) == "private_address"
+    finally:
+        POLICY.unregister(99)
