@@ -25,11 +25,14 @@ from scrapy.exceptions import (
     DownloadFailedError,
     DownloadTimeoutError,
     IgnoreRequest,
+    NotSupported,
     ResponseDataLossError,
     StopDownload,
+    UnsupportedURLSchemeError,
 )
 from scrapy.http import Response, TextResponse
 from scrapy.settings import SETTINGS_PRIORITIES
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.error import (
     ConnectError,
@@ -162,6 +165,10 @@ def transport_error(failure: Failure) -> str:
     exc = failure.value
     request = getattr(failure, "request", None)
     host = (urlsplit(request.url).hostname or "") if request is not None else ""
+    if isinstance(exc, HttpError) and 300 <= exc.response.status < 400:
+        location = exc.response.headers.get(b"Location") or b""
+        if not location.lower().startswith((b"http:", b"https:", b"/")) and b":" in location.split(b"/", 1)[0]:
+            return "unsupported_scheme"  # a redirect to file:, ftp:, data: ... is not followed
     if isinstance(exc, IgnoreRequest) and "redirect" in str(exc):
         chain = failure.request.meta.get("redirect_urls", [])  # type: ignore[attr-defined]
         return "redirect_loop" if len(set(chain)) < len(chain) else "too_many_redirects"
@@ -191,6 +198,7 @@ _TRANSPORT_ERRORS: tuple[tuple[str, tuple[type[BaseException], ...]], ...] = (
         (DownloadFailedError, ResponseDataLossError, ResponseFailed, ResponseNeverReceived, ConnectionLost, ConnectionDone),
     ),
     ("network_unreachable", (NoRouteError,)),
+    ("unsupported_scheme", (NotSupported, UnsupportedURLSchemeError)),  # a redirect to file:, ftp:, data: ...
     ("connection_refused", (ConnectError,)),
 )
 

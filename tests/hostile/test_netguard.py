@@ -256,3 +256,19 @@ def test_a_host_the_rule_refused_is_private_address_not_dns() -> None:
         assert transport_error(failure) == "private_address"
     finally:
         POLICY.unregister(99)
+
+
+@pytest_twisted.inlineCallbacks
+@pytest.mark.parametrize("location", ["file:///etc/passwd", "ftp://127.0.0.2/x", "data:text/html,<p>x</p>"])
+def test_redirects_to_other_schemes_are_not_followed(db_url: str, canary: RouteServer, location: str) -> Any:
+    routes = {
+        "/index.html": (200, {}, '<html><body><a href="/go">跳转</a></body></html>'),
+        "/go": (302, {"Location": location}, ""),
+    }
+    with RouteServer("127.0.0.1", routes) as site:
+        register_site(db_url, CODE, f"{site.base}/index.html")
+        yield crawler_for(db_url).crawl(code=CODE)
+        checks, _ = results(db_url)
+        go = checks[f"{site.base}/go"]
+    assert (go.state, go.error) == ("unverified", "unsupported_scheme")
+    assert canary.hits == []
