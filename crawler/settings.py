@@ -92,7 +92,10 @@ AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_TIMEOUT = _env("DOWNLOAD_TIMEOUT", "30")
-DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+# 0: Scrapy would cancel a page announcing a Content-Length over the maximum before reading a byte, and the
+# links early on it would never be checked. The spiders cut each body at their own limit instead
+# (GOVHEALTH_MAX_PAGE_BYTES, 64 KiB for link checks, GOVHEALTH_MAX_ROBOTS_BYTES), decompressed bodies included.
+DOWNLOAD_MAXSIZE = 0
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 COOKIES_ENABLED = False  # never send credentials; anti-bot cookie gates are reported as unverified
 REDIRECT_MAX_TIMES = 10

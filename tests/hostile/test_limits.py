@@ -128,3 +128,13 @@ def test_the_time_budget_holds_with_requests_waiting_behind_a_crawl_delay(db_url
         "govhealth_max_seconds",
     )
     assert crawler.stats.get_value("govhealth/robots/crawl_delay") == 100000
+
+
+@pytest_twisted.inlineCallbacks
+def test_a_link_early_on_a_60_mb_page_is_checked(db_url: str) -> Any:
+    page = b'<html><body><a href="/missing-early.html">early</a>' + b"<p>padding</p>" * (60 * MIB // 14)
+    routes = {"/index.html": (200, {}, page)}  # with its Content-Length: 60 MB, over DOWNLOAD_MAXSIZE
+    site, crawler = yield crawl(db_url, routes)
+    checks, run = results(db_url)
+    assert checks[site.base + "/missing-early.html"].state == "broken"
+    assert run.limits == ["max_page_bytes"] and crawler.stats.get_value("govhealth/pages_truncated") == 1
