@@ -13,6 +13,9 @@ from models.base import Base, Url, utcnow
 NIGHTLY_RUNNING = "running"
 NIGHTLY_COMPLETE = "complete"  # every selected site has a finished crawl run
 NIGHTLY_INTERRUPTED = "interrupted"
+# Scrapy close reasons of a crawl that inspected its site, a budget cut included: only such a run is reported
+# (export, score) and skips its site on `scrapy nightly --resume`. Any other (shutdown, kill, error) is partial.
+INSPECTED_REASONS = frozenset({"finished", "govhealth_max_seconds", "closespider_timeout"})
 
 
 class NightlyRun(Base):
