@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from models.column import Column
 from models.errors import GovHealthError
 from models.finding import Finding, FindingHistory
+from models.nightly import INSPECTED_REASONS
 from models.run import RUN_COMPLETE, CrawlRun
 from models.site import Site
 
@@ -45,8 +46,10 @@ EXPORT_FIELDS = (
 
 
 def latest_runs(session: Session, *, code: str | None = None, complete_only: bool = False) -> list[CrawlRun]:
-    """The newest finished run of every site (or of one site)."""
-    query = select(CrawlRun.site_id, func.max(CrawlRun.id).label("run_id")).where(CrawlRun.finished_at.is_not(None))
+    """The newest finished run of every site (or of one site) that inspected it: never a partial run (Ctrl-C, kill)."""
+    query = select(CrawlRun.site_id, func.max(CrawlRun.id).label("run_id")).where(
+        CrawlRun.finished_at.is_not(None), CrawlRun.close_reason.in_(INSPECTED_REASONS)
+    )
     if complete_only:
         query = query.where(CrawlRun.status == RUN_COMPLETE)
     if code:

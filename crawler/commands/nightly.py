@@ -37,7 +37,7 @@ from crawler.spiders.portal import PortalSpider
 from crawler.tables import print_table
 from models.base import utcnow
 from models.errors import GovHealthError
-from models.nightly import NIGHTLY_COMPLETE, NIGHTLY_INTERRUPTED, NightlyRun
+from models.nightly import INSPECTED_REASONS, NIGHTLY_COMPLETE, NIGHTLY_INTERRUPTED, NightlyRun
 from models.repo import SiteInfo, UnknownSiteError, get_site, list_sites
 from models.run import RUN_FAILED, RUN_RUNNING, CrawlRun
 from models.site import Site
@@ -45,7 +45,7 @@ from models.site import Site
 logger = logging.getLogger(__name__)
 
 # A crawl that ended this way inspected its site: --resume does not crawl it again.
-DONE_REASONS = frozenset({"finished", "govhealth_max_seconds", "closespider_timeout"})
+DONE_REASONS = INSPECTED_REASONS
 
 
 @dataclass
@@ -80,10 +80,17 @@ class Command(GovHealthCommand):
         parser.add_argument("--codes", help="only these sites, comma-separated")
         parser.add_argument("--level", choices=("department", "city", "county"))
         parser.add_argument("--resume", action="store_true", help="continue the last unfinished nightly run")
-        parser.add_argument("--parallel", type=int, help="sites at a time (default GOVHEALTH_NIGHTLY_PARALLEL)")
-        parser.add_argument("--redis", action="store_true",
-                            help="distributed mode: take sites from the scrapy-redis queue at REDIS_URL")
-        parser.add_argument("--seed", action="store_true", help="with --redis: open a nightly run, queue its sites, exit")
+        parser.add_argument(
+            "--parallel", type=int, help="sites at a time (default GOVHEALTH_NIGHTLY_PARALLEL)"
+        )
+        parser.add_argument(
+            "--redis",
+            action="store_true",
+            help="distributed mode: take sites from the scrapy-redis queue at REDIS_URL",
+        )
+        parser.add_argument(
+            "--seed", action="store_true", help="with --redis: open a nightly run, queue its sites, exit"
+        )
 
     def handle(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
@@ -104,13 +111,18 @@ class Command(GovHealthCommand):
         else:
             nightly_id, sites, skipped = self.prepare(opts)
             if server is not None:
-                pushed = seed_sites(server, nightly_id, sites)
+                pushed = seed_sites(server, nightly_id, sites, resume=opts.resume)
                 print(f"== nightly run {nightly_id}: queued {pushed} sites for the workers", flush=True)
                 return
-            print(f"== nightly run {nightly_id}: {len(sites)} sites to inspect"
-                  + (f", {skipped} already done" if skipped else ""), flush=True)
+            print(
+                f"== nightly run {nightly_id}: {len(sites)} sites to inspect"
+                + (f", {skipped} already done" if skipped else ""),
+                flush=True,
+            )
             source = ListedSites(sites, nightly_id)
-            self.results = {s.code: SiteResult(s.code, s.name) for s in sites}  # a site never started is not done
+            self.results = {
+                s.code: SiteResult(s.code, s.name) for s in sites
+            }  # a site never started is not done
         cache = self.link_cache(server)
         runner = Runner(self, source, parallel, cache)
         assert self.crawler_process is not None
@@ -121,8 +133,10 @@ class Command(GovHealthCommand):
             cache.close()
             lookups = cache.hits + cache.misses
             if lookups:
-                print(f"link cache: {cache.hits} of {lookups} external targets answered from the cache "
-                      f"({cache.hits / lookups:.0%})")
+                print(
+                    f"link cache: {cache.hits} of {lookups} external targets answered from the cache "
+                    f"({cache.hits / lookups:.0%})"
+                )
         complete = self.finish(nightly_id if nightly_id is not None else source.nightly_ids())
         self.exitcode = 0 if complete else 1
 
@@ -159,19 +173,23 @@ class Command(GovHealthCommand):
         codes = [c.strip() for c in (opts.codes or "").split(",") if c.strip()]
         with self.session(write=True) as session:
             if opts.resume:
-                nightly = session.scalars(
-                    select(NightlyRun).where(NightlyRun.status != NIGHTLY_COMPLETE).order_by(NightlyRun.id.desc())
-                ).first()
-                if nightly is None:
+                # only the newest nightly run: an older one left unfinished was superseded by a later pass
+                nightly = session.scalars(select(NightlyRun).order_by(NightlyRun.id.desc())).first()
+                if nightly is None or nightly.status == NIGHTLY_COMPLETE:
                     raise GovHealthError("no unfinished nightly run to resume")
-                # crawls killed mid-run never stored findings: mark them failed and inspect their sites again
-                for run in session.scalars(select(CrawlRun).where(CrawlRun.nightly_id == nightly.id,
-                                                                  CrawlRun.status == RUN_RUNNING)):
+                # crawls killed mid-run stored nothing: mark them failed (never reported: see latest_runs) and
+                # inspect their sites again
+                for run in session.scalars(
+                    select(CrawlRun).where(CrawlRun.nightly_id == nightly.id, CrawlRun.status == RUN_RUNNING)
+                ):
                     run.status, run.finished_at, run.close_reason = RUN_FAILED, utcnow(), "killed"
-                done = set(session.scalars(
-                    select(CrawlRun.site_id).where(CrawlRun.nightly_id == nightly.id,
-                                                   CrawlRun.close_reason.in_(DONE_REASONS))
-                ))
+                done = set(
+                    session.scalars(
+                        select(CrawlRun.site_id).where(
+                            CrawlRun.nightly_id == nightly.id, CrawlRun.close_reason.in_(DONE_REASONS)
+                        )
+                    )
+                )
                 wanted = set(nightly.codes)
                 sites = [s for s in list_sites(session, codes=wanted) if s.code in wanted]
                 todo = [s for s in sites if s.id not in done]
@@ -181,7 +199,9 @@ class Command(GovHealthCommand):
             if codes and (missing := set(codes) - {s.code for s in sites}):
                 raise GovHealthError(f"unknown or disabled site codes: {', '.join(sorted(missing))}")
             if not sites:
-                raise GovHealthError("no enabled sites to inspect: register some with 'scrapy sites import FILE'")
+                raise GovHealthError(
+                    "no enabled sites to inspect: register some with 'scrapy sites import FILE'"
+                )
             nightly = NightlyRun(codes=[s.code for s in sites])
             session.add(nightly)
             session.flush()
@@ -195,20 +215,42 @@ class Command(GovHealthCommand):
         with self.session(write=True) as session:
             for nightly_id in ids:
                 run = session.get_one(NightlyRun, nightly_id)
-                run.summary = {**(run.summary or {}), **{
-                    r.code: {"pages": r.pages, "broken": r.broken, "error": r.error} for r in results}}
-                done_codes = set(session.scalars(
-                    select(Site.code).join(CrawlRun, CrawlRun.site_id == Site.id)
-                    .where(CrawlRun.nightly_id == nightly_id, CrawlRun.close_reason.in_(DONE_REASONS))))
+                run.summary = {
+                    **(run.summary or {}),
+                    **{r.code: {"pages": r.pages, "broken": r.broken, "error": r.error} for r in results},
+                }
+                done_codes = set(
+                    session.scalars(
+                        select(Site.code)
+                        .join(CrawlRun, CrawlRun.site_id == Site.id)
+                        .where(CrawlRun.nightly_id == nightly_id, CrawlRun.close_reason.in_(DONE_REASONS))
+                    )
+                )
                 all_done = set(run.codes) <= done_codes
                 if isinstance(nightly, int) or all_done:
                     run.finished_at = utcnow()
                     run.status = NIGHTLY_COMPLETE if complete and all_done else NIGHTLY_INTERRUPTED
-        rows = [[r.code, r.name, str(r.pages), str(r.broken), str(r.blank), str(r.stale), str(r.unverified),
-                 f"{r.seconds:.0f}s", r.budget, r.error or ("" if r.done else "not run")] for r in results]
+        rows = [
+            [
+                r.code,
+                r.name,
+                str(r.pages),
+                str(r.broken),
+                str(r.blank),
+                str(r.stale),
+                str(r.unverified),
+                f"{r.seconds:.0f}s",
+                r.budget,
+                r.error or ("" if r.done else "not run"),
+            ]
+            for r in results
+        ]
         label = ", ".join(str(i) for i in sorted(ids)) or "-"
-        print_table(rows, ("code", "site", "pages", "broken", "blank", "stale", "unverified", "time", "budget", "errors"),
-                    title=f"nightly run {label}: {'complete' if complete else 'NOT complete'}")
+        print_table(
+            rows,
+            ("code", "site", "pages", "broken", "blank", "stale", "unverified", "time", "budget", "errors"),
+            title=f"nightly run {label}: {'complete' if complete else 'NOT complete'}",
+        )
         if not complete:
             print("resume with: scrapy nightly --resume", file=sys.stderr)
         return complete
@@ -233,8 +275,14 @@ class Runner:
         process = self.command.crawler_process
         assert process is not None
         if self.console.is_terminal:
-            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                     TimeElapsedColumn(), console=self.console, transient=False)
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=False,
+            )
             self.progress.start()
             self.task_id = self.progress.add_task("sites", total=self.total or None)
         self.ticker = task.LoopingCall(self.report)
@@ -284,7 +332,8 @@ class Runner:
         result.blank = stats.get("govhealth/findings/blank_column", 0)
         result.stale = stats.get("govhealth/findings/stale_column", 0)
         result.unverified = stats.get("govhealth/findings/unverified_link", 0) + stats.get(
-            "govhealth/findings/unverified_column", 0)
+            "govhealth/findings/unverified_column", 0
+        )
         result.budget = "|".join(k.rsplit("/", 1)[-1] for k in stats if k.startswith("govhealth/budget/"))
         reason = stats.get("finish_reason")
         if isinstance(outcome, Failure):
@@ -300,9 +349,11 @@ class Runner:
         self.start_next()
 
     def log_site(self, result: SiteResult) -> None:
-        line = (f"[{self.done}/{self.total or '?'}] {result.code} {result.name}: {result.pages} pages, {result.broken} broken, "
-                f"{result.blank} blank, {result.stale} stale, {result.unverified} unverified, {result.seconds:.0f}s"
-                + (f", ERROR {result.error}" if result.error else ""))
+        line = (
+            f"[{self.done}/{self.total or '?'}] {result.code} {result.name}: {result.pages} pages, {result.broken} broken, "
+            f"{result.blank} blank, {result.stale} stale, {result.unverified} unverified, {result.seconds:.0f}s"
+            + (f", ERROR {result.error}" if result.error else "")
+        )
         if self.progress:
             self.progress.console.print(line)
             self.progress.update(self.task_id, completed=self.done)
@@ -315,8 +366,10 @@ class Runner:
         for crawler in self.active.values():
             pages += crawler.stats.get_value("govhealth/pages", 0) if crawler.stats else 0
         findings = sum(r.broken + r.blank + r.stale for r in self.command.results.values())
-        text = (f"sites {self.done}/{self.total or '?'} ({len(self.active)} running) · {pages / elapsed:.1f} pages/s · "
-                f"{findings} findings so far")
+        text = (
+            f"sites {self.done}/{self.total or '?'} ({len(self.active)} running) · {pages / elapsed:.1f} pages/s · "
+            f"{findings} findings so far"
+        )
         if self.progress:
             self.progress.update(self.task_id, description=text)
         else:
