@@ -1,12 +1,18 @@
-"""Write export records as JSONL, CSV (UTF-8 with BOM) or XLSX, with formula-looking text neutralised."""
+"""Write export records as JSONL, CSV (UTF-8 with BOM) or XLSX, with formula-looking text neutralised.
+
+Every CSV or XLSX cell the project writes goes through ``csv_cell`` or ``xlsx_cell``: a hostile link
+text can neither run as a formula nor break the file (control characters, 200 KB values).
+"""
 
 from __future__ import annotations
 
 import csv
+import functools
 import json
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from models.queries import COLUMN_FIELDS, EXPORT_FIELDS
 
@@ -17,20 +23,63 @@ if TYPE_CHECKING:
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("jsonl", "csv", "xlsx")
+XLSX_CELL_MAX = 32_767  # characters Excel keeps in a cell (openpyxl cuts silently beyond)
+# Python's csv reads at most 131,072 characters per field (csv.field_size_limit): stay well below
+CSV_FIELD_MAX = 32_000
+CUT_MARKER = "…[cut: {} characters in all]"
+# C0 controls but tab and newline (an escape sequence in a terminal, a NUL in a C reader), and lone
+# surrogates, which no UTF-8 file can hold
+_CSV_ILLEGAL = re.compile(r"[\x00-\x08\x0b-\x1f\ud800-\udfff]")
+
+
+@functools.cache
+def _xlsx_illegal() -> re.Pattern[str]:
+    """openpyxl's ILLEGAL_CHARACTERS_RE, plus what lxml refuses when saving (U+FFFE, U+FFFF, surrogates)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]  # on use, as write_xlsx
+
+    return re.compile(ILLEGAL_CHARACTERS_RE.pattern + r"|[\ud800-\udfff\ufffe\uffff]")
 
 
 def neutralise(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe; other values pass."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """Text a spreadsheet would run as a formula (``= + - @``, also after leading spaces, or a tab or CR
+    first) gets a leading apostrophe; other values pass."""
+    if isinstance(value, str) and (
+        value.startswith(FORMULA_PREFIXES) or value.lstrip().startswith(FORMULA_PREFIXES)
+    ):
         return "'" + value
     return value
 
 
-def cell(value: Any) -> Any:
-    """A record value as one spreadsheet cell: lists joined with |, text neutralised."""
+def cell(value: Any, *, limit: int = XLSX_CELL_MAX, illegal: re.Pattern[str] | None = None) -> Any:
+    """A record value as one spreadsheet cell: lists joined with |, the characters ``illegal`` (default:
+    those of XLSX) removed, text neutralised and cut to ``limit`` characters with a visible marker."""
     if isinstance(value, list | tuple):
         value = "|".join(str(v) for v in value)
-    return neutralise(value)
+    if not isinstance(value, str):
+        return value
+    value = neutralise((illegal or _xlsx_illegal()).sub("", value))  # removed first: "\x00=1+1" is a formula
+    if len(value) > limit:
+        marker = CUT_MARKER.format(len(value))
+        value = value[: limit - len(marker)] + marker
+    return value
+
+
+def xlsx_cell(value: Any) -> Any:
+    """A value as an XLSX cell (None stays an empty cell)."""
+    return cell(value, limit=XLSX_CELL_MAX, illegal=_xlsx_illegal())
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV field (None is an empty field)."""
+    return "" if value is None else cell(value, limit=CSV_FIELD_MAX, illegal=_CSV_ILLEGAL)
+
+
+def write_csv_rows(out: TextIO, records: Iterable[Mapping[str, Any]], fields: Sequence[str]) -> None:
+    """A header and one row per record, every field through ``csv_cell``: what every CSV output uses."""
+    writer = csv.writer(out)
+    writer.writerow([csv_cell(f) for f in fields])
+    for record in records:
+        writer.writerow([csv_cell(record.get(f)) for f in fields])
 
 
 def write_jsonl(path: Path, records: Sequence[Mapping[str, Any]]) -> None:
@@ -41,25 +90,24 @@ def write_jsonl(path: Path, records: Sequence[Mapping[str, Any]]) -> None:
 
 def write_csv(path: Path, records: Sequence[Mapping[str, Any]], fields: Sequence[str]) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(fields)
-        for record in records:
-            writer.writerow(["" if record.get(f) is None else cell(record.get(f)) for f in fields])
+        write_csv_rows(out, records, fields)
 
 
-def add_sheet(book: Workbook, title: str, records: Sequence[Mapping[str, Any]], fields: Sequence[str]) -> None:
+def add_sheet(
+    book: Workbook, title: str, records: Sequence[Mapping[str, Any]], fields: Sequence[str]
+) -> None:
     """A sheet with a frozen, filtered header row and column widths fitted to the text."""
     from openpyxl.utils import get_column_letter
 
     sheet = book.create_sheet(title)
-    sheet.append(list(fields))
+    sheet.append([xlsx_cell(f) for f in fields])
     for record in records:
-        sheet.append([cell(record.get(f)) for f in fields])
+        sheet.append([xlsx_cell(record.get(f)) for f in fields])
     sheet.freeze_panes = "A2"
     if records:
         sheet.auto_filter.ref = sheet.dimensions
     for index, field in enumerate(fields, start=1):
-        values = [field, *(str(cell(r.get(field)) or "") for r in records[:200])]
+        values = [field, *(str(xlsx_cell(r.get(field)) or "")[:100] for r in records[:200])]  # width <= 60
         width = max(_display_width(v) for v in values)
         sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
 

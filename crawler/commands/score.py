@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from typing import Any
@@ -12,6 +11,7 @@ from crawler.cli import GovHealthCommand
 from crawler.config import as_of_date, rules_from_settings
 from crawler.tables import print_table
 from models.queries import select_runs
+from pipelines.export import write_csv_rows
 from pipelines.scorecards import score_records, score_row
 
 
@@ -27,7 +27,9 @@ class Command(GovHealthCommand):
         parser.add_argument("--code", help="only this site (网站标识码)")
         parser.add_argument("--run", type=int, help="score this crawl run")
         parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
-        parser.add_argument("--rules", help="rules file (default: GOVHEALTH_RULES or the bundled national rules)")
+        parser.add_argument(
+            "--rules", help="rules file (default: GOVHEALTH_RULES or the bundled national rules)"
+        )
 
     def handle(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
@@ -39,9 +41,7 @@ class Command(GovHealthCommand):
             print(json.dumps(records, ensure_ascii=False, indent=2))
         elif opts.format == "csv":
             rows = [score_row(r) for r in records]
-            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["site_code"])
-            writer.writeheader()
-            writer.writerows(rows)
+            write_csv_rows(sys.stdout, rows, list(rows[0]) if rows else ["site_code"])
         else:
             for record in records:
                 print_card(record)
@@ -58,7 +58,9 @@ def print_card(record: dict[str, Any]) -> None:
         deduction = f"-{line['deduction']:g}" if line["deduction"] else "0"
         if line["cap_applied"]:
             deduction += " (cap)"
-        rows.append([line["id"], line["zh"], count, deduction, "否决 veto" if line["veto"] else "", line["note"]])
+        rows.append(
+            [line["id"], line["zh"], count, deduction, "否决 veto" if line["veto"] else "", line["note"]]
+        )
     verdict = record["verdict"] + (" · 黑名单 black list" if record["blacklisted"] else "")
     title = (
         f"{record['site_code']} {record['site_name']} · run {record['run_id']} · "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 
@@ -11,8 +10,10 @@ from scrapy.exceptions import UsageError
 
 from crawler.cli import GovHealthCommand
 from crawler.tables import print_table
+from models.errors import GovHealthError
 from models.repo import list_sites, upsert_sites
-from pipelines.rules.registry import read_site_file
+from pipelines.export import write_csv_rows
+from pipelines.rules.registry import SiteFileError, read_site_file
 
 FIELDS = ("code", "name", "level", "enabled", "url", "domains")
 
@@ -26,7 +27,9 @@ class Command(GovHealthCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--format", choices=("table", "csv", "json"), default="table", help="list output format")
+        parser.add_argument(
+            "--format", choices=("table", "csv", "json"), default="table", help="list output format"
+        )
 
     def handle(self, args: list[str], opts: argparse.Namespace) -> None:
         if args[:1] == ["import"] and len(args) == 2:
@@ -37,7 +40,10 @@ class Command(GovHealthCommand):
             raise UsageError("use 'scrapy sites import FILE' or 'scrapy sites list'")
 
     def import_file(self, path: str) -> None:
-        rows = read_site_file(path)  # validates every row before anything is written
+        try:
+            rows = read_site_file(path)  # validates every row before anything is written
+        except SiteFileError as exc:
+            raise GovHealthError(exc.summary) from None  # one problem (a bomb, an encoding): one line
         with self.session(write=True) as session:
             created, updated = upsert_sites(session, rows)
         print(f"imported {len(rows)} sites from {path}: {created} new, {updated} updated")
@@ -46,15 +52,23 @@ class Command(GovHealthCommand):
         with self.session() as session:
             sites = list_sites(session)
         records = [
-            {"code": s.code, "name": s.name, "level": s.level, "enabled": s.enabled, "url": s.url,
-             "domains": "|".join(s.domains)}
+            {
+                "code": s.code,
+                "name": s.name,
+                "level": s.level,
+                "enabled": s.enabled,
+                "url": s.url,
+                "domains": "|".join(s.domains),
+            }
             for s in sites
         ]
         if fmt == "json":
             print(json.dumps(records, ensure_ascii=False, indent=2))
-        elif fmt == "csv":
-            writer = csv.DictWriter(sys.stdout, fieldnames=FIELDS)
-            writer.writeheader()
-            writer.writerows(records)
+        elif fmt == "csv":  # names and URLs come from a file anyone may have edited: no formula runs
+            write_csv_rows(sys.stdout, records, FIELDS)
         else:
-            print_table([[str(r[f]) for f in FIELDS] for r in records], FIELDS, title=f"{len(records)} registered sites")
+            print_table(
+                [[str(r[f]) for f in FIELDS] for r in records],
+                FIELDS,
+                title=f"{len(records)} registered sites",
+            )
