@@ -6,6 +6,7 @@ Reads GOVHEALTH_RATE_LIMIT_RETRIES, GOVHEALTH_RETRY_AFTER_MAX, GOVHEALTH_BACKOFF
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
@@ -105,6 +106,29 @@ class RateLimitMiddleware:
         retry = request.replace(dont_filter=True)
         retry.meta["govhealth_rate_tries"] = tries + 1
         return retry
+
+
+class BudgetTimeoutMiddleware:
+    """No download outlives the site's time budget: each request's ``download_timeout`` is cut to the time left.
+
+    Scrapy closes a spider only when the downloads in flight are over, so a hanging connection with a
+    DOWNLOAD_TIMEOUT longer than what is left of GOVHEALTH_MAX_SECONDS would keep the crawl open past it.
+    The spider names its deadline in ``deadline_at`` (time.monotonic()).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.timeout = crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 180)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        deadline = getattr(self.crawler.spider, "deadline_at", None)
+        if deadline is not None:
+            left = deadline - time.monotonic() + 1.0
+            request.meta["download_timeout"] = max(1.0, min(float(request.meta.get("download_timeout", self.timeout)), left))
 
 
 class BoundedDecompressionMiddleware(HttpCompressionMiddleware):

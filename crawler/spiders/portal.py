@@ -87,7 +87,8 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
 RECHECK_SLOT = "govhealth-recheck"
-CHECK_BODY_BYTES = 64 * 1024  # enough to recognise an error page or an anti-bot gate
+CHECK_BODY_BYTES = 64 * 1024
+MAX_URL_LENGTH = 2048  # the URL columns of link checks and findings (models/base.py)  # enough to recognise an error page or an anti-bot gate
 # Error answers reach the callbacks; redirects (3xx) are still followed by RedirectMiddleware,
 # which handle_httpstatus_all would switch off.
 ERROR_STATUSES = [*range(400, 600)]
@@ -296,6 +297,7 @@ class PortalSpider(Spider):
         from twisted.internet import reactor
 
         self._deadline = reactor.callLater(self.config.max_seconds, self._time_up)  # type: ignore[attr-defined]
+        self.deadline_at = time.monotonic() + self.config.max_seconds  # BudgetTimeoutMiddleware cuts downloads to it
         # stop waiting for another crawl's checks while there is still time to check them here (a check, the
         # re-check delay, the confirmation check, an engine idle tick): else the budget drops them unchecked
         margin = self.config.recheck_delay + 2 * self.config.download_timeout + IDLE_TICK
@@ -428,6 +430,9 @@ class PortalSpider(Spider):
     def follow(self, link: ExtractedLink, page_url: str, depth: int) -> Iterator[Request]:
         """Record that ``page_url`` links to ``link``; schedule its check the first time it is seen."""
         url = link.url
+        if len(url) > MAX_URL_LENGTH:  # a hostile href of 200,000 characters: no browser link, no column fits it
+            self.hit_limit("max_url_length")
+            return
         if len(self.ledger) >= self.config.max_targets and url not in self.ledger:
             self.hit_budget("max_targets")
             return
@@ -501,7 +506,7 @@ class PortalSpider(Spider):
                 column.error = verdict.error or f"not an HTML page ({response.headers.get('Content-Type')!r})"
             return
         if "govhealth_cut" in response.flags:  # inflated past GOVHEALTH_MAX_PAGE_BYTES: the prefix is read
-            self.hit_limit("max_page_bytes")
+            self.hit_budget("max_page_bytes")
         html = response.text
         final = normalize_url(response.url)
         if column is not None:
@@ -737,7 +742,7 @@ class PortalSpider(Spider):
                 self.hit_limit("max_robots_bytes")
             elif not request.meta.get("govhealth_check"):
                 self.crawler.stats.inc_value("govhealth/pages_truncated")  # type: ignore[union-attr]
-                self.hit_limit("max_page_bytes")
+                self.hit_budget("max_page_bytes")
             raise StopDownload(fail=False)
 
     def on_idle(self, spider: Spider) -> None:

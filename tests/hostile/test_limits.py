@@ -72,7 +72,7 @@ def test_a_decompression_bomb_is_cut_at_the_page_limit_and_its_first_links_check
     routes = {"/index.html": (200, {"Content-Encoding": encoding}, body)}
     site, crawler = yield crawl(db_url, routes, GOVHEALTH_MAX_PAGE_BYTES=MIB)
     checks, run = results(db_url)
-    assert (checks[site.base + "/missing-early.html"].state, run.status) == ("broken", "complete")
+    assert (checks[site.base + "/missing-early.html"].state, run.status) == ("broken", "incomplete")
     assert crawler.stats.get_value("govhealth/limits/inflated") == 1
     assert "max_page_bytes" in run.limits
 
