@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, make_url
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -63,7 +66,7 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine | None) -> Config:
     """An Alembic config that runs the bundled migrations on ``engine``."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -71,12 +74,35 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+@functools.cache
+def head_revision() -> str | None:
+    """The newest bundled migration (read once per process)."""
+    return ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema's migration, or None for an empty database."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (a no-op when it is there already)."""
+    """Bring the schema to the newest migration (a no-op when it is there already).
+
+    On PostgreSQL the upgrade holds a transaction-level advisory lock, so workers starting at the same
+    moment on one database do not race on the schema: the first migrates, the others then find it done.
+    """
+    if current_revision(engine) == head_revision():
+        return  # the common case: one cheap query, not Alembic's machinery
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+_MIGRATION_LOCK = 0x676F766865616C  # "govheal": the advisory lock key of schema upgrades
 
 
 def open_database(url: str) -> Engine:
