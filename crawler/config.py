@@ -1,41 +1,17 @@
-"""Settings shared by the spider and the commands: the as-of date and the rules file."""
+"""Settings shared by the spider and the commands: the as-of date and the rules file (from pipelines/settings.py),
+and the check of every crawl setting before a crawl starts."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from models.errors import GovHealthError
-from pipelines.rules.rulesfile import RuleSet, load_rules
+from pipelines.settings import SettingsError, as_of_date, rules_from_settings
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
-_CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
-
-
-class SettingsError(GovHealthError, ValueError):
-    """A setting has a wrong value; the message names the setting."""
-
-
-def as_of_date(settings: BaseSettings) -> date:
-    """GOVHEALTH_AS_OF (YYYY-MM-DD), or today (UTC+8, the inspected sites' calendar) when empty.
-
-    Raises:
-        SettingsError: the setting is not a date; the message names the setting.
-    """
-    value = str(settings.get("GOVHEALTH_AS_OF") or "").strip()
-    if not value:
-        return datetime.now(UTC).astimezone(_CHINA).date()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise SettingsError(f"GOVHEALTH_AS_OF must be a date like 2026-11-20, got {value!r}") from None
-
-
-def rules_from_settings(settings: BaseSettings, path: str | None = None) -> RuleSet:
-    """The rules file named by ``path`` (--rules), else GOVHEALTH_RULES, else the bundled default."""
-    return load_rules(path or settings.get("GOVHEALTH_RULES") or None)
+__all__ = ["SettingsError", "as_of_date", "check_crawl_settings", "rules_from_settings"]
 
 
 def check_crawl_settings(settings: BaseSettings) -> None:

@@ -1,15 +1,7 @@
-"""Items the portal spider yields: what it saw, never what it judged."""
+"""Items the portal spider yields; defined in pipelines/items.py, which the pipelines read (layers point down)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pipelines.items import PageItem
 
-
-@dataclass
-class PageItem:
-    """One page of the site that was crawled (parsed for links and columns)."""
-
-    url: str
-    depth: int
-    status: int
-    title: str | None = None
+__all__ = ["PageItem"]

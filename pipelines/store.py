@@ -17,8 +17,6 @@ from scrapy import Spider, signals
 from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from crawler.config import as_of_date, rules_from_settings
-from crawler.items import PageItem
 from models.base import utcnow
 from models.column import Column
 from models.finding import Finding, FindingHistory
@@ -27,6 +25,7 @@ from models.nightly import INSPECTED_REASONS
 from models.run import RUN_COMPLETE, RUN_INCOMPLETE, CrawlRun
 from models.session import make_sessionmaker, open_database
 from models.site import ColumnOverride
+from pipelines.items import PageItem
 from pipelines.rules.columns import category_for
 from pipelines.rules.findings import homepage_finding, link_findings
 from pipelines.rules.history import FindingHistory as HistoryState
@@ -34,6 +33,7 @@ from pipelines.rules.history import advance_history, fingerprint
 from pipelines.rules.judge import judge_column, judge_homepage
 from pipelines.rules.kinds import LinkState
 from pipelines.rules.rulesfile import RuleSet, category_period
+from pipelines.settings import as_of_date, rules_from_settings
 
 if TYPE_CHECKING:
     from datetime import datetime

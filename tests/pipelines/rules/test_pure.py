@@ -21,7 +21,7 @@ def imported(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("path", sorted(RULES.glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(RULES.rglob("*.py")), ids=lambda p: str(p.relative_to(RULES)))
 def test_rules_module_is_pure(path: Path) -> None:
     bad = {name for name in imported(path) if name.split(".")[0] in FORBIDDEN or name in FORBIDDEN}
     assert not bad, f"{path.name} imports {sorted(bad)}"
