@@ -18,9 +18,9 @@ except ImportError:  # pragma: no cover - Scrapy installs one of the two
     import brotlicffi as brotli  # type: ignore[no-redef]
 
 try:
-    from compression import zstd  # type: ignore[import-not-found]
+    from compression import zstd
 except ImportError:
-    from backports import zstd  # type: ignore[import-not-found,no-redef]
+    from backports import zstd
 
 CHUNK = 64 * 1024
 
@@ -66,9 +66,9 @@ def _brotli(body: bytes, limit: int) -> tuple[bytes, bool]:
     decompressor = brotli.Decompressor()
     out = bytearray()
     try:
-        out += decompressor.process(body, output_buffer_limit=CHUNK)
+        out += decompressor.process(body, output_buffer_limit=CHUNK)  # type: ignore[call-arg]  # brotli >= 1.2; stubs lag
         while len(out) <= limit and not decompressor.is_finished():
-            chunk = decompressor.process(b"", output_buffer_limit=CHUNK)
+            chunk = decompressor.process(b"", output_buffer_limit=CHUNK)  # type: ignore[call-arg]
             if not chunk:
                 break
             out += chunk

@@ -32,7 +32,7 @@ PRELOAD_LIMIT = 500_000  # unexpired rows whose hashes are held in memory (~100 
 PRELOAD_REFRESH = timedelta(minutes=10)
 MEMORY_LIMIT = 200_000  # outcomes kept in memory (~540 bytes each): one process may cover 14,000 sites
 
-Waiter = Callable[[Verdict, int | None], None]
+Waiter = Callable[[Verdict | None, int | None], None]  # None: abandoned, check it yourself
 
 
 @dataclass(frozen=True)

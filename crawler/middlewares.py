@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
 
+from scrapy import Request
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer, task
@@ -19,7 +20,6 @@ from crawler.decompress import bounded_decode
 from pipelines.rules.links import retry_after_seconds
 
 if TYPE_CHECKING:
-    from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from scrapy.settings import BaseSettings
@@ -150,15 +150,17 @@ class BoundedDecompressionMiddleware(HttpCompressionMiddleware):
         middleware.page_limit = crawler.settings.getint("GOVHEALTH_MAX_PAGE_BYTES", 4 * 1024 * 1024)
         return middleware
 
-    def process_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+    def process_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Request | Response:
         # synchronous from here to the return: the per-response limit can live on the instance meanwhile
         self._limit, self._cut = int(request.meta.get("govhealth_max_bytes") or self.page_limit), False
         decoded = super().process_response(request, response, *args, **kwargs)
-        if self._cut:
+        if self._cut and not isinstance(decoded, Request):
             decoded.flags.append("govhealth_cut")
             if self.stats:
                 self.stats.inc_value("govhealth/limits/inflated")
-        return decoded  # type: ignore[no-any-return]
+        return decoded
 
     def _decode(self, body: bytes, encoding: bytes, max_size: int) -> bytes:  # type: ignore[override]
         limit = min(self._limit, max_size) if max_size else self._limit

@@ -200,7 +200,7 @@ class NetGuard:
         from twisted.internet import reactor
 
         ensure_installed(reactor)
-        hosts = getattr(spider, "own_hosts", frozenset())
+        hosts: frozenset[str] = getattr(spider, "own_hosts", frozenset())
         POLICY.register(id(self), allow_private=self.allow_private, hosts=hosts)
 
     def spider_closed(self, spider: Spider) -> None:

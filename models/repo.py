@@ -22,13 +22,20 @@ class UnknownSiteError(GovHealthError):
 class SiteFields(Protocol):
     """What a registry row provides (pipelines.rules.registry.SiteRow)."""
 
-    code: str
-    name: str
-    url: str
-    level: str
-    organizer: str | None
-    domains: tuple[str, ...]
-    enabled: bool
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def organizer(self) -> str | None: ...
+    @property
+    def domains(self) -> tuple[str, ...]: ...
+    @property
+    def enabled(self) -> bool: ...
 
 
 @dataclass(frozen=True)

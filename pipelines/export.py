@@ -35,7 +35,7 @@ _CSV_ILLEGAL = re.compile(r"[\x00-\x08\x0b-\x1f\ud800-\udfff]")
 @functools.cache
 def _xlsx_illegal() -> re.Pattern[str]:
     """openpyxl's ILLEGAL_CHARACTERS_RE, plus what lxml refuses when saving (U+FFFE, U+FFFF, surrogates)."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]  # on use, as write_xlsx
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # on use, as write_xlsx
 
     return re.compile(ILLEGAL_CHARACTERS_RE.pattern + r"|[\ud800-\udfff\ufffe\uffff]")
 

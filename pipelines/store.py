@@ -90,7 +90,7 @@ class StorePipeline:
             session.flush()
             self.run_id = run.id
         spider.run_id = self.run_id  # type: ignore[union-attr]
-        self.crawler.stats.set_value("govhealth/run_id", self.run_id)  # type: ignore[union-attr]
+        self.crawler.stats.set_value("govhealth/run_id", self.run_id)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, PageItem):
@@ -183,7 +183,7 @@ class StorePipeline:
                 found.append(stale)
             latest = spider.homepage_latest if spider.homepage_dated else columns_latest
             if latest:
-                self.crawler.stats.set_value("govhealth/homepage/latest_date", latest.isoformat())  # type: ignore[union-attr]
+                self.crawler.stats.set_value("govhealth/homepage/latest_date", latest.isoformat())
         return rows, found
 
     def insert_batches(self, session: Session, model: type, rows: Iterable[dict[str, Any]]) -> None:

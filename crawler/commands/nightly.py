@@ -145,7 +145,7 @@ class Command(GovHealthCommand):
         url = self.settings.get("REDIS_URL") or os.environ.get("GOVHEALTH_REDIS_URL")
         if not url:
             raise GovHealthError("--redis needs REDIS_URL (setting) or GOVHEALTH_REDIS_URL (environment)")
-        server = get_redis(url=url)
+        server: Redis = get_redis(url=url)
         try:
             server.ping()
         except RedisError as exc:
@@ -164,8 +164,8 @@ class Command(GovHealthCommand):
     def _stop(self, result: Any) -> Any:
         from twisted.internet import reactor
 
-        if reactor.running:  # type: ignore[attr-defined]
-            reactor.stop()  # type: ignore[attr-defined]
+        if reactor.running:
+            reactor.stop()
         return result
 
     def prepare(self, opts: argparse.Namespace) -> tuple[int, list[SiteInfo], int]:

@@ -178,7 +178,7 @@ class SiteServer(ThreadingHTTPServer):
     @property
     def base(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
 
     def url(self, path: str = "/") -> str:
         return self.base + path

@@ -173,6 +173,7 @@ def transport_error(failure: Failure) -> str:
     if isinstance(exc, IgnoreRequest) and "redirect" in str(exc):
         chain = failure.request.meta.get("redirect_urls", [])  # type: ignore[attr-defined]
         return "redirect_loop" if len(set(chain)) < len(chain) else "too_many_redirects"
+    assert exc is not None
     causes = [exc, exc.__cause__]
     text = " ".join(repr(c) for c in causes).lower()
     for error, types in _TRANSPORT_ERRORS:
@@ -234,7 +235,7 @@ class PortalSpider(Spider):
             },
         )
         settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
-        if settings.getpriority("USER_AGENT") <= SETTINGS_PRIORITIES["project"]:  # -s USER_AGENT=... wins
+        if (settings.getpriority("USER_AGENT") or 0) <= SETTINGS_PRIORITIES["project"]:  # -s USER_AGENT=... wins
             contact = settings.get("GOVHEALTH_CONTACT_URL", "")
             settings.set("USER_AGENT", f"govhealth/0.1 (+{contact}; government website health inspection)", "spider")
 
@@ -296,7 +297,7 @@ class PortalSpider(Spider):
     def on_opened(self, spider: Spider) -> None:
         from twisted.internet import reactor
 
-        self._deadline = reactor.callLater(self.config.max_seconds, self._time_up)  # type: ignore[attr-defined]
+        self._deadline = reactor.callLater(self.config.max_seconds, self._time_up)
         self.deadline_at = time.monotonic() + self.config.max_seconds  # BudgetTimeoutMiddleware cuts downloads to it
         # stop waiting for another crawl's checks while there is still time to check them here (a check, the
         # re-check delay, the confirmation check, an engine idle tick): else the budget drops them unchecked
@@ -325,7 +326,7 @@ class PortalSpider(Spider):
         for slot in engine.downloader.slots.values():
             while slot.queue:
                 _request, deferred = slot.queue.popleft()
-                deferred.errback(Failure(IgnoreRequest("GOVHEALTH_MAX_SECONDS reached")))
+                deferred.errback(IgnoreRequest("GOVHEALTH_MAX_SECONDS reached"))
         for middleware in engine.downloader.middleware.middlewares:
             if isinstance(middleware, RateLimitMiddleware):
                 middleware.cancel_waits()
@@ -334,12 +335,12 @@ class PortalSpider(Spider):
     def hit_budget(self, name: str) -> None:
         """Note that a budget cut the inspection short (the first one reached is kept): the run is incomplete."""
         self.budget_hit = self.budget_hit or name
-        self.crawler.stats.inc_value(f"govhealth/budget/{name}")  # type: ignore[union-attr]
+        self.crawler.stats.inc_value(f"govhealth/budget/{name}")
         self.hit_limit(name)
 
     def hit_limit(self, name: str) -> None:
         """Count a limit that fired (a budget, a page cut, a capped Crawl-delay) and name it in the run row."""
-        self.crawler.stats.inc_value(f"govhealth/limits/{name}")  # type: ignore[union-attr]
+        self.crawler.stats.inc_value(f"govhealth/limits/{name}")
         if name not in self.limits:
             self.limits.append(name)
 
@@ -384,7 +385,7 @@ class PortalSpider(Spider):
         for ext in self.crawler.extensions.middlewares:
             if hasattr(ext, "mindelay"):  # AutoThrottle must not go below Crawl-delay
                 ext.mindelay = max(ext.mindelay, delay)
-        self.crawler.stats.set_value("govhealth/robots/crawl_delay", delay)  # type: ignore[union-attr]
+        self.crawler.stats.set_value("govhealth/robots/crawl_delay", delay)
         self.logger.info("%s: robots.txt Crawl-delay %.1fs honoured", self.code, delay)
 
     @property
@@ -472,11 +473,11 @@ class PortalSpider(Spider):
         assert cache is not None
         if (outcome := cache.lookup(url)) is not None:
             self.ledger.record(url, outcome.verdict, outcome.status, cached=True)
-            self.crawler.stats.inc_value("govhealth/linkcache/hit")  # type: ignore[union-attr]
+            self.crawler.stats.inc_value("govhealth/linkcache/hit")
             return False
         if cache.claim(url):
             self.claimed.add(url)
-            self.crawler.stats.inc_value("govhealth/linkcache/miss")  # type: ignore[union-attr]
+            self.crawler.stats.inc_value("govhealth/linkcache/miss")
             return True
         self.waiting.add(url)
         cache.wait(url, lambda verdict, status: self.cache_answered(url, verdict, status))
@@ -489,7 +490,7 @@ class PortalSpider(Spider):
         self.waiting.discard(url)
         if verdict is not None:
             self.ledger.record(url, verdict, status, cached=True)
-            self.crawler.stats.inc_value("govhealth/linkcache/shared")  # type: ignore[union-attr]
+            self.crawler.stats.inc_value("govhealth/linkcache/shared")
         elif self.crawler.engine is not None and self.crawler.crawling:
             self.claimed.add(url)
             self.crawler.engine.crawl(self.check_request(url))
@@ -534,7 +535,7 @@ class PortalSpider(Spider):
             return  # redirected off-site, or a page reached before under another URL (/ and /index.html)
         self.parsed.add(final)
         self.parsed_bodies.add(digest)
-        self.crawler.stats.inc_value("govhealth/pages")  # type: ignore[union-attr]
+        self.crawler.stats.inc_value("govhealth/pages")
         yield PageItem(url=final, depth=depth, status=response.status)
         if column is None and 0 < depth <= 3 and column_key(final) not in self.column_keys:
             yield from self.own_column(html, response.url, final, depth)
@@ -667,7 +668,7 @@ class PortalSpider(Spider):
 
     def on_error(self, failure: Failure) -> Iterator[Request]:
         request = failure.request  # type: ignore[attr-defined]
-        if self.time_up and failure.check(IgnoreRequest):
+        if self.time_up and isinstance(failure.value, IgnoreRequest):
             return  # dropped unsent at the time budget: left unchecked, not judged
         target = request.meta["govhealth_target"]
         if (column := self.columns.get(target)) is not None and column.page_kind == "pending":
@@ -695,7 +696,7 @@ class PortalSpider(Spider):
 
     def record(self, url: str, verdict: Verdict, status: int | None = None, *, recheck: bool = False) -> None:
         self.ledger.record(url, verdict, status, recheck=recheck)
-        self.crawler.stats.inc_value(f"govhealth/checks/{verdict.state}")  # type: ignore[union-attr]
+        self.crawler.stats.inc_value(f"govhealth/checks/{verdict.state}")
         target = self.ledger.get(url)
         if url in self.claimed and target is not None and not target.needs_recheck:
             self.claimed.discard(url)  # final: share it with the other crawls and later runs
@@ -741,7 +742,7 @@ class PortalSpider(Spider):
             if request.meta.get("govhealth_robots"):
                 self.hit_limit("max_robots_bytes")
             elif not request.meta.get("govhealth_check"):
-                self.crawler.stats.inc_value("govhealth/pages_truncated")  # type: ignore[union-attr]
+                self.crawler.stats.inc_value("govhealth/pages_truncated")
                 self.hit_budget("max_page_bytes")
             raise StopDownload(fail=False)
 
@@ -757,7 +758,7 @@ class PortalSpider(Spider):
             self.recheck_state = "waiting"
             from twisted.internet import reactor
 
-            reactor.callLater(self.config.recheck_delay, self._send_rechecks)  # type: ignore[attr-defined]
+            reactor.callLater(self.config.recheck_delay, self._send_rechecks)
             raise DontCloseSpider
         if self.waiting:  # another crawl is checking targets this one links to
             now = time.monotonic()
@@ -773,7 +774,7 @@ class PortalSpider(Spider):
         self.idle_waiting_since = None
         self.logger.warning("%s: waited %.0f s for %d link targets another crawl is checking; checking them here",
                             self.code, waited, len(urls))
-        self.crawler.stats.inc_value("govhealth/linkcache/wait_timeouts", len(urls))  # type: ignore[union-attr]
+        self.crawler.stats.inc_value("govhealth/linkcache/wait_timeouts", len(urls))
         engine = self.crawler.engine
         assert engine is not None
         for url in urls:
@@ -784,7 +785,7 @@ class PortalSpider(Spider):
         engine = self.crawler.engine
         assert engine is not None
         pending = self.ledger.pending_rechecks()
-        self.crawler.stats.inc_value("govhealth/rechecks", len(pending))  # type: ignore[union-attr]
+        self.crawler.stats.inc_value("govhealth/rechecks", len(pending))
         self.logger.info("%s: re-checking %d failed targets", self.code, len(pending))
         for target in pending:
             engine.crawl(self.check_request(target.url, "GET", recheck=True))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 from models.all import Base
 
@@ -11,11 +12,11 @@ connection = config.attributes.get("connection")
 target_metadata = Base.metadata
 
 
-def _run(conn: object) -> None:
+def _run(conn: Connection) -> None:
     context.configure(
         connection=conn,
         target_metadata=target_metadata,
-        render_as_batch=conn.dialect.name == "sqlite",  # type: ignore[attr-defined]
+        render_as_batch=conn.dialect.name == "sqlite",
         compare_type=True,
     )
     with context.begin_transaction():

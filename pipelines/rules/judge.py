@@ -74,7 +74,7 @@ def judge_column(
     age = (today - latest).days if latest else None
     if age is not None and age <= period_days:
         return ColumnVerdict("ok", None, f"newest item {latest.isoformat()}, {age} days old")  # type: ignore[union-attr]
-    reason = (f"newest item {latest.isoformat()} is {age} days old, over the {period_days}-day period"  # type: ignore[union-attr]
+    reason = (f"newest item {latest.isoformat()} is {age} days old, over the {period_days}-day period"
               if latest else f"none of its {reading.item_count} items carries a publication date (counts as not updated)")
     finding = blank_finding(FindingKind.STALE_COLUMN, reading.url, reason=reason,
                             latest_date=latest, **fields)

@@ -360,7 +360,7 @@ def _xlsx_table(data: bytes) -> list[tuple[int, list[str]]]:
     try:
         with warnings.catch_warnings():  # unsupported-extension warnings do not affect cell values
             warnings.simplefilter("ignore")
-            from openpyxl import load_workbook  # type: ignore[import-untyped]  # on use: ~130 ms at start-up
+            from openpyxl import load_workbook  # on use: ~130 ms at start-up
 
             _check_zip(data)  # before openpyxl unpacks anything
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
