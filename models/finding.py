@@ -11,7 +11,7 @@ from models.base import Base, Url
 
 
 class Finding(Base):
-    """One problem found in one run; every field of the export (DESIGN 4.3)."""
+    """One problem found in one run; every field of the export (README: Findings, export schema)."""
 
     __tablename__ = "findings"
     __table_args__ = (UniqueConstraint("run_id", "fingerprint"),)

@@ -1,4 +1,4 @@
-"""Read-side queries: runs to export or score, and findings as export records (DESIGN 4.3)."""
+"""Read-side queries: runs to export or score, and findings as export records (README: Findings, export schema)."""
 
 from __future__ import annotations
 

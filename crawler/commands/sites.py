@@ -1,4 +1,4 @@
-"""`scrapy sites import FILE` and `scrapy sites list`: the site registry (DESIGN 4.1)."""
+"""`scrapy sites import FILE` and `scrapy sites list`: the site registry (README: Commands)."""
 
 from __future__ import annotations
 

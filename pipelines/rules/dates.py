@@ -1,4 +1,4 @@
-"""Find publication dates in list rows, article URLs and article pages (DESIGN 5).
+"""Find publication dates in list rows, article URLs and article pages (README: How columns are judged).
 
 Pure functions over strings: ``today`` is always passed in, the clock is never read. Reads no settings.
 """

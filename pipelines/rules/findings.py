@@ -1,4 +1,4 @@
-"""Turn what a run measured into findings (the export records of DESIGN 4.3), as plain dicts."""
+"""Turn what a run measured into findings (the export records of the README's export schema), as plain dicts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Judge what the crawl read of columns and the homepage: blank, stale, unverified or fine (DESIGN 5).
+"""Judge what the crawl read of columns and the homepage: blank, stale, unverified or fine (README: How columns are judged).
 
 Pure: the reading, the category's period and ``today`` in; a status and at most one finding out.
 A column the crawler could not read properly is never blank or stale: it is unverified, with the reason.

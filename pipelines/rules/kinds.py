@@ -1,6 +1,6 @@
 """Stable code names shared by the crawl, the store, the exports and the scorer.
 
-The strings are a contract (DESIGN 4.3): add new members, never rename old ones.
+The strings are a contract (README: Findings, export schema): add new members, never rename old ones.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class ResourceType(StrEnum):
 
 
 class ColumnCategory(StrEnum):
-    """Column categories with their own update period (DESIGN 5)."""
+    """Column categories with their own update period (README: How columns are judged)."""
 
     NEWS = "news"
     NOTICE_POLICY = "notice_policy"

@@ -1,4 +1,4 @@
-"""Read and validate a site-registry file (CSV or XLSX) for ``scrapy sites import`` (DESIGN 4.1).
+"""Read and validate a site-registry file (CSV or XLSX) for ``scrapy sites import`` (README: Commands).
 
 Pure: every row is checked and all problems are collected before anything is returned. A hostile file
 (a zip bomb, a flood of rows, columns or characters, mixed encodings) is refused by the limits below.

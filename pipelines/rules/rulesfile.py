@@ -1,4 +1,4 @@
-"""Load and validate a scoring rules file (TOML, DESIGN 4.4) into frozen dataclasses.
+"""Load and validate a scoring rules file (TOML; README: Scores and history) into frozen dataclasses.
 
 The format is documented in the header of the bundled ``data/national-2019.toml``.
 """
