@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from pipelines.items import PageItem
+from pipelines.items import ColumnItem, CrawlEndItem, CrawlStartItem, HomepageItem, LinkItem, PageItem
 
-__all__ = ["PageItem"]
+__all__ = ["ColumnItem", "CrawlEndItem", "CrawlStartItem", "HomepageItem", "LinkItem", "PageItem"]

@@ -139,6 +139,7 @@ EXTENSIONS = {
 # Only http(s) is ever fetched: a redirect or a link to file:, ftp:, data: or s3: is refused (unsupported_scheme).
 DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "data": None, "s3": None}
 ITEM_PIPELINES = {
+    "pipelines.findings.FindingsPipeline": 300,  # judges the crawl's items into findings when it ends
     "pipelines.store.StorePipeline": 800,
 }
 # Scrapy starts CONCURRENT_ITEMS asyncio tasks for every callback's output; our items are tiny and

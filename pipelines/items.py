@@ -1,8 +1,28 @@
-"""Items the portal spider yields: what it saw, never what it judged (crawler/items.py re-exports them)."""
+"""Items the portal spider yields: what it saw, never what it judged (crawler/items.py re-exports them).
+
+The flow (README: Architecture): ``CrawlStartItem`` first, a ``PageItem`` per page while crawling, and when
+the crawl ends a ``LinkItem`` per checked target, a ``ColumnItem`` per column, the ``HomepageItem`` and last
+the ``CrawlEndItem``, which the findings pipeline fills with the run's findings and the store writes.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pipelines.rules.judge import ColumnReading
+from pipelines.rules.kinds import ResourceType
+from pipelines.rules.links import Verdict
+
+
+@dataclass(frozen=True)
+class CrawlStartItem:
+    """The inspection of one site begins (the store opens its run row)."""
+
+    site_id: int
+    site_code: str
+    nightly_id: int | None = None
 
 
 @dataclass
@@ -13,3 +33,55 @@ class PageItem:
     depth: int
     status: int
     title: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkItem:
+    """A link target's final check: its verdict after any re-check, and the pages that link to it."""
+
+    url: str
+    resource_type: ResourceType
+    internal: bool
+    verdict: Verdict
+    status: int | None
+    attempts: int
+    link_text: str | None = None
+    sources: tuple[str, ...] = ()
+    source_count: int = 0
+    on_homepage: bool = False
+
+
+# A column reading is already a plain dataclass of what was read (list pages, items, dates, how it was found).
+ColumnItem = ColumnReading
+
+
+@dataclass(frozen=True)
+class HomepageItem:
+    """What the homepage showed: its newest dated item, if it was read at all."""
+
+    url: str
+    read: bool
+    latest: date | None
+    dated: int
+
+
+@dataclass
+class CrawlEndItem:
+    """The crawl is over: why, and which budgets or limits cut it short.
+
+    The findings pipeline adds the run's findings and column rows; the store writes them with the run.
+    """
+
+    site_id: int
+    site_code: str
+    reason: str
+    budget_hit: str | None = None
+    limits: tuple[str, ...] = ()
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    columns: list[dict[str, Any]] = field(default_factory=list)
+    links: list[LinkItem] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """Finished on its own, no budget reached: a run that may resolve earlier findings."""
+        return self.reason == "finished" and self.budget_hit is None

@@ -1,7 +1,7 @@
-"""Store a run in SQL: the run row, every link check, the findings and their history.
+"""Store a run in SQL: the run row, every link check, the column inventory, the findings and their history.
 
-Reads GOVHEALTH_DATABASE_URL and GOVHEALTH_BATCH_SIZE. Writes happen in batches when the
-spider closes, not one transaction per item.
+Reads GOVHEALTH_DATABASE_URL and GOVHEALTH_BATCH_SIZE. Writes happen in batches when the crawl's end
+item arrives, not one transaction per item.
 """
 
 from __future__ import annotations
@@ -9,11 +9,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from itertools import islice
 from typing import TYPE_CHECKING, Any, Self
 
-from scrapy import Spider, signals
 from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,16 +22,10 @@ from models.link import LinkCheck
 from models.nightly import INSPECTED_REASONS
 from models.run import RUN_COMPLETE, RUN_INCOMPLETE, CrawlRun
 from models.session import make_sessionmaker, open_database
-from models.site import ColumnOverride
-from pipelines.items import PageItem
-from pipelines.rules.columns import category_for
-from pipelines.rules.findings import homepage_finding, link_findings
+from pipelines.items import CrawlEndItem, CrawlStartItem, LinkItem, PageItem
 from pipelines.rules.history import FindingHistory as HistoryState
-from pipelines.rules.history import advance_history, fingerprint
-from pipelines.rules.judge import judge_column, judge_homepage
+from pipelines.rules.history import advance_history
 from pipelines.rules.kinds import LinkState
-from pipelines.rules.rulesfile import RuleSet, category_period
-from pipelines.settings import as_of_date, rules_from_settings
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -46,12 +38,10 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class StoreConfig:
-    """Validated GOVHEALTH_DATABASE_URL, GOVHEALTH_BATCH_SIZE, GOVHEALTH_AS_OF and GOVHEALTH_RULES settings."""
+    """Validated GOVHEALTH_DATABASE_URL and GOVHEALTH_BATCH_SIZE settings."""
 
     database_url: str
     batch_size: int
-    today: date
-    rules: RuleSet
 
     @classmethod
     def from_settings(cls, settings: Any) -> StoreConfig:
@@ -59,86 +49,71 @@ class StoreConfig:
         if batch < 1:
             raise ValueError(f"GOVHEALTH_BATCH_SIZE must be >= 1, got {batch}")
         url = settings.get("GOVHEALTH_DATABASE_URL", "sqlite:///govhealth.sqlite3")
-        return cls(url, batch, as_of_date(settings), rules_from_settings(settings))
+        return cls(url, batch)
 
 
 class StorePipeline:
-    """Open a crawl run, collect what the spider saw, and write it all when the spider closes.
+    """Write a crawl run: its row when the crawl starts, then, with its ``CrawlEndItem``, everything it found.
 
-    Stats: govhealth/run_id, govhealth/findings/<kind>, govhealth/stored/link_checks.
+    Reads only items (pipelines/items.py), never the spider. Stats: govhealth/run_id, govhealth/stored/link_checks.
     """
 
     def __init__(self, crawler: Crawler, config: StoreConfig) -> None:
         self.crawler = crawler
         self.config = config
         self.pages = 0
+        self.run_id: int | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        pipeline = cls(crawler, StoreConfig.from_settings(crawler.settings))
-        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
-        return pipeline
+        return cls(crawler, StoreConfig.from_settings(crawler.settings))
 
     def open_spider(self) -> None:
         self.engine = open_database(self.config.database_url)
         self.sessions = make_sessionmaker(self.engine)
-        spider = self.crawler.spider
-        with self.sessions.begin() as session:
-            nightly_id = int(getattr(spider, "nightly_id", 0) or 0) or None  # set by `scrapy nightly`
-            run = CrawlRun(site_id=spider.site.id, nightly_id=nightly_id, started_at=utcnow())  # type: ignore[union-attr]
-            session.add(run)
-            session.flush()
-            self.run_id = run.id
-        spider.run_id = self.run_id  # type: ignore[union-attr]
-        self.crawler.stats.set_value("govhealth/run_id", self.run_id)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, PageItem):
             self.pages += 1
+        elif isinstance(item, CrawlStartItem):
+            self.open_run(item)
+        elif isinstance(item, CrawlEndItem):
+            try:
+                self.store_run(item)
+            except SQLAlchemyError:
+                logger.exception("Could not store run %s of %s", self.run_id, item.site_code)
+                raise
+            finally:
+                self.engine.dispose()
         return item
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Write the run once Scrapy knows why it ended (the pipelines close before that)."""
-        try:
-            self.store_run(spider, reason)
-        except SQLAlchemyError:
-            logger.exception("Could not store run %s of %s", self.run_id, getattr(spider, "code", "?"))
-            raise
-        finally:
-            self.engine.dispose()
+    def open_run(self, start: CrawlStartItem) -> None:
+        with self.sessions.begin() as session:
+            run = CrawlRun(site_id=start.site_id, nightly_id=start.nightly_id, started_at=utcnow())
+            session.add(run)
+            session.flush()
+            self.run_id = run.id
+        self.crawler.stats.set_value("govhealth/run_id", self.run_id)
 
-    def store_run(self, spider: Any, reason: str) -> None:
-        ledger = spider.ledger
-        ledger.mark_unconfirmed()
+    def store_run(self, end: CrawlEndItem) -> None:
         now = utcnow()
-        findings = link_findings(ledger.checked(), ledger.homepage_url)
-        if (site_down := homepage_finding(ledger.get(ledger.homepage_url))) is not None:
-            findings.append(site_down)
-        with self.sessions() as session:
-            overrides = {o.url: o for o in session.scalars(select(ColumnOverride).where(ColumnOverride.site_id == spider.site.id))}
-        columns, column_found = self.judge_columns(spider, overrides)
-        findings.extend(column_found)
-        complete = reason == "finished" and spider.budget_hit is None
+        checks, findings = end.links, end.findings
         stats = self.crawler.stats
         assert stats is not None
-        for record in findings:
-            record["fingerprint"] = fingerprint(spider.site.code, record["kind"], record["url"])
-            stats.inc_value(f"govhealth/findings/{record['kind']}")
-        checks = list(ledger.checked())
         with self.sessions.begin() as session:
             self.insert_batches(session, LinkCheck, (self.link_row(t, now) for t in checks))
             self.insert_batches(
-                session, Finding, ({**f, "run_id": self.run_id, "site_id": spider.site.id, "detected_at": now} for f in findings)
+                session, Finding, ({**f, "run_id": self.run_id, "site_id": end.site_id, "detected_at": now} for f in findings)
             )
-            self.insert_batches(session, Column, ({**c, "run_id": self.run_id} for c in columns))
-            if reason in INSPECTED_REASONS:  # a partial run (Ctrl-C, SIGTERM) is never reported: no history either
-                self.update_history(session, spider.site.id, findings, now, complete=complete)
+            self.insert_batches(session, Column, ({**c, "run_id": self.run_id} for c in end.columns))
+            if end.reason in INSPECTED_REASONS:  # a partial run (Ctrl-C, SIGTERM) is never reported: no history either
+                self.update_history(session, end.site_id, findings, now, complete=end.complete)
             run = session.get_one(CrawlRun, self.run_id)
             run.finished_at = now
-            run.status = RUN_COMPLETE if complete else RUN_INCOMPLETE
-            run.budget_hit = spider.budget_hit
-            run.limits = list(spider.limits)
-            run.close_reason = reason
+            run.status = RUN_COMPLETE if end.complete else RUN_INCOMPLETE
+            run.budget_hit = end.budget_hit
+            run.limits = list(end.limits)
+            run.close_reason = end.reason
             run.pages = self.pages
             run.targets = len(checks)
             run.broken = sum(1 for t in checks if t.verdict.state is LinkState.BROKEN)
@@ -147,50 +122,14 @@ class StorePipeline:
         stats.set_value("govhealth/stored/link_checks", len(checks))
         logger.info(
             "Stored run %d of %s: %d pages, %d targets, %d findings (%s)",
-            self.run_id, spider.site.code, self.pages, len(checks), len(findings), run.status,
+            self.run_id, end.site_code, self.pages, len(checks), len(findings), run.status,
         )
-
-    def judge_columns(
-        self, spider: Any, overrides: dict[str, ColumnOverride]
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Column rows for the inventory and the column/homepage findings, judged against the rules."""
-        rules, today = self.config.rules, self.config.today
-        rows, found = [], []
-        for reading in spider.columns.values():
-            override = overrides.get(reading.url)
-            if override is not None and override.name:
-                reading.name = override.name
-            category = (override.category if override is not None and override.category else None) or str(
-                category_for(reading.name, rules.keywords)
-            )
-            single = any(name in reading.name for name in rules.single_page_names)
-            verdict = judge_column(reading, category=category, period_days=category_period(rules, category), today=today,
-                                   single_page=single)
-            if verdict.finding is not None:
-                found.append(verdict.finding)
-            rows.append({
-                "url": reading.url, "name": reading.name[:200], "category": category, "how": reading.how,
-                "page_kind": reading.page_kind, "item_count": reading.item_count if reading.page_kind != "single" else None,
-                "latest_date": reading.latest, "status": verdict.status, "reason": verdict.reason[:500],
-                "top_level": reading.top_level,
-            })
-        homepage = spider.ledger.get(spider.ledger.homepage_url)
-        if spider.homepage_read and homepage is not None and homepage.verdict.state is LinkState.OK:
-            columns_latest = max((r.latest for r in spider.columns.values() if r.latest), default=None)
-            stale = judge_homepage(spider.ledger.homepage_url, spider.homepage_latest, spider.homepage_dated,
-                                   columns_latest, today)
-            if stale is not None:
-                found.append(stale)
-            latest = spider.homepage_latest if spider.homepage_dated else columns_latest
-            if latest:
-                self.crawler.stats.set_value("govhealth/homepage/latest_date", latest.isoformat())
-        return rows, found
 
     def insert_batches(self, session: Session, model: type, rows: Iterable[dict[str, Any]]) -> None:
         for chunk in batched(rows, self.config.batch_size):
             session.execute(insert(model), list(chunk))
 
-    def link_row(self, target: Any, now: datetime) -> dict[str, Any]:
+    def link_row(self, target: LinkItem, now: datetime) -> dict[str, Any]:
         return {
             "run_id": self.run_id,
             "url": target.url,

@@ -48,7 +48,7 @@ from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from crawler.config import as_of_date, rules_from_settings
-from crawler.items import PageItem
+from crawler.items import CrawlEndItem, CrawlStartItem, HomepageItem, LinkItem, PageItem
 from crawler.linkcache import LinkCache, cache_ttls
 from crawler.middlewares import RateLimitMiddleware
 from crawler.netguard import POLICY
@@ -214,7 +214,13 @@ class PortalSpider(Spider):
     name = "portal"
 
     def __init__(
-        self, code: str = "", max_pages: str | None = None, link_cache: LinkCache | None = None, **kwargs: Any
+        self,
+        code: str = "",
+        max_pages: str | None = None,
+        link_cache: LinkCache | None = None,
+        site: SiteInfo | None = None,
+        nightly_id: str | int | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.link_cache = link_cache  # shared by `scrapy nightly`; else the spider opens its own
@@ -222,6 +228,8 @@ class PortalSpider(Spider):
             raise ValueError("the portal spider needs a site: scrapy crawl portal -a code=4510000031")
         self.code = code
         self.max_pages_arg = int(max_pages) if max_pages else None
+        self.given_site = site  # `scrapy nightly` has loaded it already
+        self.nightly_id = int(nightly_id or 0) or None
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -255,12 +263,7 @@ class PortalSpider(Spider):
                 raise ValueError(f"max_pages must be >= 1, got {self.max_pages_arg}")
             config = replace(config, max_pages=self.max_pages_arg)
         self.config = config
-        engine = open_database(config.database_url)
-        try:
-            with make_sessionmaker(engine)() as session:
-                self.site: SiteInfo = get_site(session, self.code)
-        finally:
-            engine.dispose()
+        self.site: SiteInfo = self.given_site if self.given_site is not None else self.load_site(config.database_url)
         self.homepage = normalize_url(self.site.url)
         self.ledger = LinkLedger(self.homepage, config.sources_cap)
         self.own_netlocs = {urlsplit(self.homepage).netloc}
@@ -287,6 +290,14 @@ class PortalSpider(Spider):
         self.homepage_latest: date | None = None
         self.homepage_dated = 0
 
+    def load_site(self, database_url: str) -> SiteInfo:
+        engine = open_database(database_url)
+        try:
+            with make_sessionmaker(engine)() as session:
+                return get_site(session, self.code)
+        finally:
+            engine.dispose()
+
     @property
     def own_hosts(self) -> frozenset[str]:
         """The hosts that may resolve to private addresses (crawler/netguard.py): the homepage's and the registry's."""
@@ -304,7 +315,7 @@ class PortalSpider(Spider):
         margin = self.config.recheck_delay + 2 * self.config.download_timeout + IDLE_TICK
         self.stop_waiting_at = time.monotonic() + self.config.max_seconds - margin
 
-    def closed(self, reason: str) -> None:
+    async def closed(self, reason: str) -> None:
         if self._deadline.active():
             self._deadline.cancel()
         if self.link_cache is not None:
@@ -313,6 +324,26 @@ class PortalSpider(Spider):
                     waiter(None, None)
             if self.owns_cache:
                 self.link_cache.close()
+        # Scrapy tells the close reason only with spider_closed, after it closed the pipelines' input, so the
+        # end items are handed to the scraper here, its way for items that come from no response
+        engine = self.crawler.engine
+        assert engine is not None
+        for item in self.end_items(reason):
+            await engine.scraper.start_itemproc_async(item, response=None)
+
+    def end_items(self, reason: str) -> Iterator[Any]:
+        """A LinkItem per checked target, a ColumnItem per column, the HomepageItem, then the CrawlEndItem."""
+        self.ledger.mark_unconfirmed()
+        for target in self.ledger.checked():
+            assert target.verdict is not None
+            yield LinkItem(
+                url=target.url, resource_type=target.resource_type, internal=target.internal, verdict=target.verdict,
+                status=target.status, attempts=target.attempts, link_text=target.link_text,
+                sources=tuple(target.sources), source_count=target.source_count, on_homepage=target.on_homepage,
+            )
+        yield from self.columns.values()
+        yield HomepageItem(self.homepage, self.homepage_read, self.homepage_latest, self.homepage_dated)
+        yield CrawlEndItem(self.site.id, self.site.code, reason, self.budget_hit, tuple(self.limits))
 
     def _time_up(self) -> None:
         self.hit_budget("max_seconds")
@@ -345,6 +376,7 @@ class PortalSpider(Spider):
             self.limits.append(name)
 
     async def start(self) -> AsyncIterator[Any]:
+        yield CrawlStartItem(self.site.id, self.site.code, self.nightly_id)
         robots_url = f"{urlsplit(self.homepage).scheme}://{urlsplit(self.homepage).netloc}/robots.txt"
         yield Request(
             robots_url,

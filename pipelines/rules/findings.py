@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
-from pipelines.rules.kinds import FindingKind, LinkState
-from pipelines.rules.ledger import Target
+from pipelines.rules.kinds import FindingKind, LinkState, ResourceType
+from pipelines.rules.links import Verdict
 
 FINDING_FIELDS = (
     "kind",
@@ -28,6 +28,29 @@ FINDING_FIELDS = (
 )
 
 
+class CheckedTarget(Protocol):
+    """A checked link target as the findings read it (a ledger ``Target`` or a ``LinkItem``)."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def resource_type(self) -> ResourceType: ...
+    @property
+    def internal(self) -> bool: ...
+    @property
+    def verdict(self) -> Verdict | None: ...
+    @property
+    def status(self) -> int | None: ...
+    @property
+    def link_text(self) -> str | None: ...
+    @property
+    def sources(self) -> Sequence[str]: ...
+    @property
+    def source_count(self) -> int: ...
+    @property
+    def on_homepage(self) -> bool: ...
+
+
 def blank_finding(kind: FindingKind, url: str, **fields: Any) -> dict[str, Any]:
     """A finding with every field present (None, empty or False unless given)."""
     record: dict[str, Any] = dict.fromkeys(FINDING_FIELDS)
@@ -36,7 +59,7 @@ def blank_finding(kind: FindingKind, url: str, **fields: Any) -> dict[str, Any]:
     return record
 
 
-def link_findings(targets: Iterable[Target], homepage_url: str) -> list[dict[str, Any]]:
+def link_findings(targets: Iterable[CheckedTarget], homepage_url: str) -> list[dict[str, Any]]:
     """One broken_link or unverified_link finding per failed target; the homepage itself is left out.
 
     A homepage that cannot be loaded is a site_unreachable finding (see homepage_finding), not a broken link.
@@ -66,7 +89,7 @@ def link_findings(targets: Iterable[Target], homepage_url: str) -> list[dict[str
     return found
 
 
-def homepage_finding(homepage: Target | None) -> dict[str, Any] | None:
+def homepage_finding(homepage: CheckedTarget | None) -> dict[str, Any] | None:
     """site_unreachable when the homepage failed its check and its re-check; unverified behind a gate."""
     if homepage is None or homepage.verdict is None or homepage.verdict.state is LinkState.OK:
         return None
