@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
 
-from scrapy import Request
+from scrapy import Request, Spider, signals
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer, task
 
+from crawler.budgets import CrawlBudget
 from crawler.decompress import bounded_decode
 from pipelines.rules.links import retry_after_seconds
 
@@ -113,19 +114,25 @@ class BudgetTimeoutMiddleware:
 
     Scrapy closes a spider only when the downloads in flight are over, so a hanging connection with a
     DOWNLOAD_TIMEOUT longer than what is left of GOVHEALTH_MAX_SECONDS would keep the crawl open past it.
-    The spider names its deadline in ``deadline_at`` (time.monotonic()).
+    The deadline is the crawl budget's ``deadline_at`` (crawler/budgets.py).
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.timeout = crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 180)
+        self.budget: CrawlBudget | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        return middleware
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.budget = CrawlBudget.of(self.crawler) if getattr(spider, "govhealth_budgets", False) else None
 
     def process_request(self, request: Request) -> None:
-        deadline = getattr(self.crawler.spider, "deadline_at", None)
+        deadline = self.budget.deadline_at if self.budget is not None else None
         if deadline is not None:
             left = deadline - time.monotonic() + 1.0
             request.meta["download_timeout"] = max(1.0, min(float(request.meta.get("download_timeout", self.timeout)), left))

@@ -117,6 +117,7 @@ RETRY_EXCEPTIONS = [
 # 429 and 503 are handled by RateLimitMiddleware (Retry-After, exponential backoff).
 RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.robots.RobotsPolicy": 100,  # robots.txt before the homepage: Crawl-delay, GOVHEALTH_OBEY_ROBOTS
     "crawler.middlewares.RateLimitMiddleware": 560,
     "crawler.middlewares.BudgetTimeoutMiddleware": 360,  # after DownloadTimeoutMiddleware (350)
     # inflates each body only up to its limit (decompression bombs), keeping the prefix: replaces Scrapy's
@@ -135,6 +136,9 @@ SPIDER_MIDDLEWARES = {
 EXTENSIONS = {
     "crawler.gctuning.GcTuning": 100,
     "crawler.netguard.NetGuard": 0,  # no connection to a private address but the site's own (README: Security)
+    "crawler.budgets.CrawlBudget": 10,  # GOVHEALTH_MAX_SECONDS and the record of every budget and limit
+    "crawler.bodycap.BodyCap": 20,  # GOVHEALTH_MAX_PAGE_BYTES, the first bytes of a check
+    "crawler.recheck.RecheckLane": 30,  # the end-of-crawl confirmation re-checks (GOVHEALTH_RECHECK_DELAY)
 }
 # Only http(s) is ever fetched: a redirect or a link to file:, ftp:, data: or s3: is refused (unsupported_scheme).
 DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "data": None, "s3": None}

@@ -6,63 +6,40 @@ GOVHEALTH_ALLOW_PRIVATE_TARGETS, GOVHEALTH_OBEY_ROBOTS, GOVHEALTH_RECHECK_*, GOV
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import re
-import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
 import tldextract
-from protego import Protego
-from scrapy import FormRequest, Request, Spider, signals
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DontCloseSpider,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    NotSupported,
-    ResponseDataLossError,
-    StopDownload,
-    UnsupportedURLSchemeError,
-)
+from scrapy import FormRequest, Request, Spider
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.settings import SETTINGS_PRIORITIES
-from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.defer import deferred_from_coro
-from twisted.internet.error import (
-    ConnectError,
-    ConnectionDone,
-    ConnectionLost,
-    ConnectionRefusedError,
-    DNSLookupError,
-    NoRouteError,
-    TCPTimedOutError,
-    TimeoutError,
-)
 from twisted.python.failure import Failure
-from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
-from crawler.config import as_of_date, rules_from_settings
+from crawler.budgets import CrawlBudget
+from crawler.config import PortalConfig
 from crawler.items import CrawlEndItem, CrawlStartItem, HomepageItem, LinkItem, PageItem
 from crawler.linkcache import LinkCache, cache_ttls
-from crawler.middlewares import RateLimitMiddleware
-from crawler.netguard import POLICY
+from crawler.recheck import RECHECK_SLOT
+from crawler.robots import HOMEPAGE_META, RobotsPolicy
+from crawler.transport import transport_error
 from models.repo import SiteInfo, get_site
 from models.session import make_sessionmaker, open_database
 from pipelines.rules.cms import datastore_fragments, parse_dataproxy_response
 from pipelines.rules.columns import (
-    NOT_A_COLUMN_CRUMB,
+    BREADCRUMB_HINTS,
     ColumnLink,
     ListItem,
     ListPage,
     analyse_list_page,
     discover_columns,
     homepage_newest_date,
+    is_column_crumb,
     items_from_fragments,
     page_as_column,
 )
@@ -81,128 +58,23 @@ from pipelines.rules.links import (
     needs_get,
     normalize_url,
 )
+from pipelines.rules.urls import column_key
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
 
-RECHECK_SLOT = "govhealth-recheck"
+__all__ = ["PortalConfig", "PortalSpider", "transport_error"]  # transport_error: tests and older imports
+
 CHECK_BODY_BYTES = 64 * 1024
 MAX_URL_LENGTH = 2048  # the URL columns of link checks and findings (models/base.py)  # enough to recognise an error page or an anti-bot gate
 # Error answers reach the callbacks; redirects (3xx) are still followed by RedirectMiddleware,
 # which handle_httpstatus_all would switch off.
 ERROR_STATUSES = [*range(400, 600)]
 PAGE_TYPES = frozenset({ResourceType.PAGE, ResourceType.FRAME})
-IDLE_TICK = 5.0  # seconds between two spider_idle signals of an idle engine (Scrapy's slot heartbeat)
 
 # A suffix list that ships with tldextract: an inspection host must not fetch one from the internet.
 _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-
-
-@dataclass(frozen=True)
-class PortalConfig:
-    """Validated settings of the portal spider."""
-
-    database_url: str
-    max_pages: int
-    max_depth: int
-    max_seconds: float
-    allow_private: bool
-    obey_robots: bool
-    recheck_delay: float
-    sources_cap: int
-    max_page_bytes: int
-    today: date
-    placeholders: tuple[str, ...]
-    article_probes: int
-    cache_wait: float = 300.0
-    download_timeout: float = 180.0
-    max_links_per_page: int = 10_000
-    max_targets: int = 100_000
-    max_crawl_delay: float = 30.0
-    max_robots_bytes: int = 512 * 1024
-
-    @classmethod
-    def from_settings(cls, settings: BaseSettings) -> PortalConfig:
-        config = cls(
-            database_url=settings.get("GOVHEALTH_DATABASE_URL", "sqlite:///govhealth.sqlite3"),
-            max_pages=settings.getint("GOVHEALTH_MAX_PAGES", 5000),
-            max_depth=settings.getint("GOVHEALTH_MAX_DEPTH", 8),
-            max_seconds=settings.getfloat("GOVHEALTH_MAX_SECONDS", 3600),
-            allow_private=settings.getbool("GOVHEALTH_ALLOW_PRIVATE_TARGETS", False),
-            obey_robots=settings.getbool("GOVHEALTH_OBEY_ROBOTS", False),
-            recheck_delay=settings.getfloat("GOVHEALTH_RECHECK_DELAY", 30),
-            sources_cap=settings.getint("GOVHEALTH_SOURCES_CAP", 20),
-            max_page_bytes=settings.getint("GOVHEALTH_MAX_PAGE_BYTES", 4 * 1024 * 1024),
-            today=as_of_date(settings),
-            placeholders=rules_from_settings(settings).placeholders,
-            article_probes=settings.getint("GOVHEALTH_ARTICLE_PROBES", 3),
-            cache_wait=settings.getfloat("GOVHEALTH_LINK_CACHE_WAIT", 300),
-            download_timeout=settings.getfloat("DOWNLOAD_TIMEOUT", 180),
-            max_links_per_page=settings.getint("GOVHEALTH_MAX_LINKS_PER_PAGE", 10_000),
-            max_targets=settings.getint("GOVHEALTH_MAX_TARGETS", 100_000),
-            max_crawl_delay=settings.getfloat("GOVHEALTH_MAX_CRAWL_DELAY", 30),
-            max_robots_bytes=settings.getint("GOVHEALTH_MAX_ROBOTS_BYTES", 512 * 1024),
-        )
-        for name, value in (
-            ("GOVHEALTH_MAX_PAGES", config.max_pages),
-            ("GOVHEALTH_MAX_SECONDS", config.max_seconds),
-            ("GOVHEALTH_SOURCES_CAP", config.sources_cap),
-            ("GOVHEALTH_MAX_PAGE_BYTES", config.max_page_bytes),
-            ("GOVHEALTH_LINK_CACHE_WAIT", config.cache_wait),
-            ("GOVHEALTH_MAX_LINKS_PER_PAGE", config.max_links_per_page),
-            ("GOVHEALTH_MAX_TARGETS", config.max_targets),
-            ("GOVHEALTH_MAX_ROBOTS_BYTES", config.max_robots_bytes),
-        ):
-            if value < 1:
-                raise ValueError(f"{name} must be >= 1, got {value}")
-        if config.max_depth < 0 or config.recheck_delay < 0 or config.max_crawl_delay < 0:
-            raise ValueError("GOVHEALTH_MAX_DEPTH, GOVHEALTH_RECHECK_DELAY and GOVHEALTH_MAX_CRAWL_DELAY must be >= 0")
-        return config
-
-
-def transport_error(failure: Failure) -> str:
-    """The export error code of a failed download (Scrapy's own exceptions or the Twisted ones they wrap)."""
-    exc = failure.value
-    request = getattr(failure, "request", None)
-    host = (urlsplit(request.url).hostname or "") if request is not None else ""
-    if isinstance(exc, HttpError) and 300 <= exc.response.status < 400:
-        location = exc.response.headers.get(b"Location") or b""
-        if not location.lower().startswith((b"http:", b"https:", b"/")) and b":" in location.split(b"/", 1)[0]:
-            return "unsupported_scheme"  # a redirect to file:, ftp:, data: ... is not followed
-    if isinstance(exc, IgnoreRequest) and "redirect" in str(exc):
-        chain = failure.request.meta.get("redirect_urls", [])  # type: ignore[attr-defined]
-        return "redirect_loop" if len(set(chain)) < len(chain) else "too_many_redirects"
-    assert exc is not None
-    causes = [exc, exc.__cause__]
-    text = " ".join(repr(c) for c in causes).lower()
-    for error, types in _TRANSPORT_ERRORS:
-        if any(isinstance(c, types) for c in causes):
-            if error == "dns" and POLICY.refused(host):
-                return "private_address"  # the address rule left the host no address (crawler/netguard.py)
-            refused = any(isinstance(c, DownloadConnectionRefusedError | ConnectionRefusedError) for c in causes)
-            if error in ("timeout", "network_unreachable", "connection_refused") and not refused and POLICY.only_v6(host):
-                return "network_unreachable"  # an IPv6 host that this inspection host has no route to
-            if error == "connection_reset" and ("ssl" in text or "tls" in text or "certificate" in text):
-                return "ssl"
-            return error
-    if "ssl" in text or "certificate" in text:
-        return "ssl"
-    return "other"
-
-
-_TRANSPORT_ERRORS: tuple[tuple[str, tuple[type[BaseException], ...]], ...] = (
-    ("dns", (CannotResolveHostError, DNSLookupError)),
-    ("connection_refused", (DownloadConnectionRefusedError, ConnectionRefusedError)),
-    ("timeout", (DownloadTimeoutError, TimeoutError, TCPTimedOutError)),
-    (
-        "connection_reset",
-        (DownloadFailedError, ResponseDataLossError, ResponseFailed, ResponseNeverReceived, ConnectionLost, ConnectionDone),
-    ),
-    ("network_unreachable", (NoRouteError,)),
-    ("unsupported_scheme", (NotSupported, UnsupportedURLSchemeError)),  # a redirect to file:, ftp:, data: ...
-    ("connection_refused", (ConnectError,)),
-)
 
 
 class PortalSpider(Spider):
@@ -212,6 +84,7 @@ class PortalSpider(Spider):
     """
 
     name = "portal"
+    govhealth_budgets = True  # timed and capped by crawler/budgets.py, bodycap.py and recheck.py
 
     def __init__(
         self,
@@ -251,10 +124,6 @@ class PortalSpider(Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.setup(PortalConfig.from_settings(crawler.settings), crawler.settings)
-        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
-        crawler.signals.connect(spider.on_headers, signal=signals.headers_received)
-        crawler.signals.connect(spider.on_bytes, signal=signals.bytes_received)
-        crawler.signals.connect(spider.on_opened, signal=signals.spider_opened)
         return spider
 
     def setup(self, config: PortalConfig, settings: BaseSettings) -> None:
@@ -272,23 +141,32 @@ class PortalSpider(Spider):
         self.pages_scheduled = 0
         self.parsed: set[str] = set()
         self.parsed_bodies: set[bytes] = set()
-        self.budget_hit: str | None = None
-        self.limits: list[str] = []  # every limit that fired, in order (the run row's `limits`)
-        self.time_up = False
-        self.recheck_state = "none"  # none -> waiting -> sent
-        self.robots: Protego | None = None
         self.columns: dict[str, ColumnReading] = {}
         self.column_keys: set[str] = set()
         self.column_pages: dict[str, str] = {}  # column_key(final page URL) -> the column read there
         self.claimed: set[str] = set()  # external targets this crawl checks for the link cache
         self.waiting: set[str] = set()  # external targets another crawl is checking for us
-        self.idle_waiting_since: float | None = None  # when only those were left to finish
         self.owns_cache = self.link_cache is None and settings.getbool("GOVHEALTH_LINK_CACHE", True)
         if self.owns_cache:
             self.link_cache = LinkCache(config.database_url, **cache_ttls(settings))
         self.homepage_read = False
         self.homepage_latest: date | None = None
         self.homepage_dated = 0
+
+    @functools.cached_property
+    def budget(self) -> CrawlBudget:
+        """The crawl's budgets (crawler/budgets.py); Scrapy builds extensions after the spider, so looked up late."""
+        return CrawlBudget.of(self.crawler)
+
+    @functools.cached_property
+    def robots(self) -> RobotsPolicy | None:
+        return RobotsPolicy.of(self.crawler)
+
+    def hit_budget(self, name: str) -> None:
+        self.budget.hit_budget(name)
+
+    def hit_limit(self, name: str) -> None:
+        self.budget.hit_limit(name)
 
     def load_site(self, database_url: str) -> SiteInfo:
         engine = open_database(database_url)
@@ -305,19 +183,7 @@ class PortalSpider(Spider):
 
     # -- lifecycle -------------------------------------------------------------------------------
 
-    def on_opened(self, spider: Spider) -> None:
-        from twisted.internet import reactor
-
-        self._deadline = reactor.callLater(self.config.max_seconds, self._time_up)
-        self.deadline_at = time.monotonic() + self.config.max_seconds  # BudgetTimeoutMiddleware cuts downloads to it
-        # stop waiting for another crawl's checks while there is still time to check them here (a check, the
-        # re-check delay, the confirmation check, an engine idle tick): else the budget drops them unchecked
-        margin = self.config.recheck_delay + 2 * self.config.download_timeout + IDLE_TICK
-        self.stop_waiting_at = time.monotonic() + self.config.max_seconds - margin
-
     async def closed(self, reason: str) -> None:
-        if self._deadline.active():
-            self._deadline.cancel()
         if self.link_cache is not None:
             for url in self.claimed:  # cut short before their outcome: the waiting crawls check them themselves
                 for waiter in self.link_cache.abandon(url):
@@ -343,91 +209,18 @@ class PortalSpider(Spider):
             )
         yield from self.columns.values()
         yield HomepageItem(self.homepage, self.homepage_read, self.homepage_latest, self.homepage_dated)
-        yield CrawlEndItem(self.site.id, self.site.code, reason, self.budget_hit, tuple(self.limits))
-
-    def _time_up(self) -> None:
-        self.hit_budget("max_seconds")
-        self.time_up = True
-        self.logger.warning("%s: GOVHEALTH_MAX_SECONDS reached, stopping the inspection", self.code)
-        engine = self.crawler.engine
-        assert engine is not None
-        # Scrapy closes a spider once the requests in the downloader are done: drop those waiting for their
-        # slot (a Crawl-delay, AutoThrottle) and the Retry-After waits, so only the downloads in flight remain
-        # (each bounded by DOWNLOAD_TIMEOUT)
-        for slot in engine.downloader.slots.values():
-            while slot.queue:
-                _request, deferred = slot.queue.popleft()
-                deferred.errback(IgnoreRequest("GOVHEALTH_MAX_SECONDS reached"))
-        for middleware in engine.downloader.middleware.middlewares:
-            if isinstance(middleware, RateLimitMiddleware):
-                middleware.cancel_waits()
-        deferred_from_coro(engine.close_spider_async(reason="govhealth_max_seconds"))
-
-    def hit_budget(self, name: str) -> None:
-        """Note that a budget cut the inspection short (the first one reached is kept): the run is incomplete."""
-        self.budget_hit = self.budget_hit or name
-        self.crawler.stats.inc_value(f"govhealth/budget/{name}")
-        self.hit_limit(name)
-
-    def hit_limit(self, name: str) -> None:
-        """Count a limit that fired (a budget, a page cut, a capped Crawl-delay) and name it in the run row."""
-        self.crawler.stats.inc_value(f"govhealth/limits/{name}")
-        if name not in self.limits:
-            self.limits.append(name)
+        yield CrawlEndItem(self.site.id, self.site.code, reason, self.budget.budget_hit, tuple(self.budget.limits))
 
     async def start(self) -> AsyncIterator[Any]:
         yield CrawlStartItem(self.site.id, self.site.code, self.nightly_id)
-        robots_url = f"{urlsplit(self.homepage).scheme}://{urlsplit(self.homepage).netloc}/robots.txt"
-        yield Request(
-            robots_url,
-            callback=self.parse_robots,
-            errback=self.robots_failed,
-            dont_filter=True,
-            priority=100,
-            meta={
-                "handle_httpstatus_list": ERROR_STATUSES,
-                "dont_retry": True,
-                "govhealth_robots": True,
-                "govhealth_max_bytes": self.config.max_robots_bytes,
-            },
-        )
+        yield self.request_homepage()
 
-    def parse_robots(self, response: Response) -> Iterator[Request]:
-        if response.status == 200 and isinstance(response, TextResponse):
-            self.robots = Protego.parse(response.text)
-            delay = self.robots.crawl_delay(self.agent) or self.robots.crawl_delay("*")
-            if delay:
-                self._apply_crawl_delay(float(delay))
-        yield from self.request_homepage()
-
-    def robots_failed(self, failure: Failure) -> Iterator[Request]:
-        yield from self.request_homepage()
-
-    def _apply_crawl_delay(self, delay: float) -> None:
-        """robots.txt Crawl-delay raises the site's download delay (never lowers it), up to GOVHEALTH_MAX_CRAWL_DELAY."""
-        if delay > self.config.max_crawl_delay:
-            self.logger.warning("%s: robots.txt asks for a Crawl-delay of %.0fs; honouring %.0fs (GOVHEALTH_MAX_CRAWL_DELAY)",
-                                self.code, delay, self.config.max_crawl_delay)
-            delay = self.config.max_crawl_delay
-            self.hit_limit("max_crawl_delay")
-        assert self.crawler.engine is not None
-        for key, slot in self.crawler.engine.downloader.slots.items():
-            if key != RECHECK_SLOT:
-                slot.delay = max(slot.delay, delay)
-        for ext in self.crawler.extensions.middlewares:
-            if hasattr(ext, "mindelay"):  # AutoThrottle must not go below Crawl-delay
-                ext.mindelay = max(ext.mindelay, delay)
-        self.crawler.stats.set_value("govhealth/robots/crawl_delay", delay)
-        self.logger.info("%s: robots.txt Crawl-delay %.1fs honoured", self.code, delay)
-
-    @property
-    def agent(self) -> str:
-        return str(self.crawler.settings.get("USER_AGENT"))
-
-    def request_homepage(self) -> Iterator[Request]:
+    def request_homepage(self) -> Request:
         self.ledger.add(self.homepage, source_url=None, text=None, resource_type=ResourceType.PAGE, internal=True)
         self.pages_scheduled += 1
-        yield self.page_request(self.homepage, depth=0)
+        request = self.page_request(self.homepage, depth=0)
+        request.meta[HOMEPAGE_META] = True  # crawler/robots.py reads robots.txt before it
+        return request
 
     # -- requests ---------------------------------------------------------------------------------
 
@@ -483,7 +276,7 @@ class PortalSpider(Spider):
         if not internal and not self.config.allow_private and is_private_address(host):
             self.record(url, Verdict(LinkState.UNVERIFIED, "private_address", f"{host} is a private address; not fetched"))
             return
-        if internal and self.robots is not None and self.config.obey_robots and not self.robots.can_fetch(url, self.agent):
+        if internal and self.robots is not None and self.robots.disallows(url):
             self.record(url, Verdict(LinkState.UNVERIFIED, "robots_disallowed", "robots.txt disallows it"))
             return
         if not internal and self.link_cache is not None and not self.from_cache(url):
@@ -556,11 +349,11 @@ class PortalSpider(Spider):
             self.homepage_latest, self.homepage_dated = homepage_newest_date(html, response.url, self.config.today)
             for found in discover_columns(html, response.url):
                 yield from self.add_column(found, top_level=True)
-        elif depth <= 3 and (column is not None or any(hint in html for hint in _BREADCRUMB_HINTS)):
+        elif depth <= 3 and (column is not None or any(hint in html for hint in BREADCRUMB_HINTS)):
             for found in discover_columns(html, response.url):
                 # 二级栏目 in a first-level column's sidebar; the columns a page's breadcrumb names
                 sidebar = found.how == "sidebar" and depth == 1 and column is not None
-                if sidebar or (found.how == "breadcrumb" and _is_column_crumb(found, final)):
+                if sidebar or (found.how == "breadcrumb" and is_column_crumb(found, final)):
                     yield from self.add_column(found, top_level=False)
         digest = hashlib.sha1(response.body, usedforsecurity=False).digest()
         if not self.is_internal(final) or final in self.parsed or digest in self.parsed_bodies:
@@ -700,7 +493,7 @@ class PortalSpider(Spider):
 
     def on_error(self, failure: Failure) -> Iterator[Request]:
         request = failure.request  # type: ignore[attr-defined]
-        if self.time_up and isinstance(failure.value, IgnoreRequest):
+        if self.budget.time_up and isinstance(failure.value, IgnoreRequest):
             return  # dropped unsent at the time budget: left unchecked, not judged
         target = request.meta["govhealth_target"]
         if (column := self.columns.get(target)) is not None and column.page_kind == "pending":
@@ -758,69 +551,6 @@ class PortalSpider(Spider):
             internal=entry.internal if entry else True,
         )
 
-    # -- signals -----------------------------------------------------------------------------------
-
-    def on_headers(self, headers: Any, body_length: int, request: Request, spider: Spider) -> None:
-        """Checks of non-HTML resources need only the headers: stop before the body."""
-        if request.meta.get("govhealth_check") and request.method == "GET":
-            content_type = (headers.get(b"Content-Type") or b"").lower()
-            if content_type and b"html" not in content_type and b"text/" not in content_type:
-                raise StopDownload(fail=False)
-
-    def on_bytes(self, data: bytes, request: Request, spider: Spider) -> None:
-        """Stream only the first bytes of a check, and cap hostile (huge, endless) pages."""
-        received = request.meta["govhealth_bytes"] = request.meta.get("govhealth_bytes", 0) + len(data)
-        if received > (request.meta.get("govhealth_max_bytes") or self.config.max_page_bytes):
-            if request.meta.get("govhealth_robots"):
-                self.hit_limit("max_robots_bytes")
-            elif not request.meta.get("govhealth_check"):
-                self.crawler.stats.inc_value("govhealth/pages_truncated")
-                self.hit_budget("max_page_bytes")
-            raise StopDownload(fail=False)
-
-    def on_idle(self, spider: Spider) -> None:
-        """At the end of the crawl, re-check every failed target once more after a delay (slow lane).
-
-        Re-checks go out before waiting for targets another crawl is checking: that crawl may itself
-        wait for one of ours, which is published only once our re-check confirms it (no deadlock).
-        """
-        if self.recheck_state == "waiting":
-            raise DontCloseSpider
-        if self.ledger.pending_rechecks():
-            self.recheck_state = "waiting"
-            from twisted.internet import reactor
-
-            reactor.callLater(self.config.recheck_delay, self._send_rechecks)
-            raise DontCloseSpider
-        if self.waiting:  # another crawl is checking targets this one links to
-            now = time.monotonic()
-            if self.idle_waiting_since is None:
-                self.idle_waiting_since = now
-            if now - self.idle_waiting_since >= self.config.cache_wait or now >= self.stop_waiting_at:
-                self._stop_waiting(now - self.idle_waiting_since)
-            raise DontCloseSpider
-
-    def _stop_waiting(self, waited: float) -> None:
-        """Check the targets another crawl has not answered for GOVHEALTH_LINK_CACHE_WAIT seconds ourselves."""
-        urls, self.waiting = sorted(self.waiting), set()
-        self.idle_waiting_since = None
-        self.logger.warning("%s: waited %.0f s for %d link targets another crawl is checking; checking them here",
-                            self.code, waited, len(urls))
-        self.crawler.stats.inc_value("govhealth/linkcache/wait_timeouts", len(urls))
-        engine = self.crawler.engine
-        assert engine is not None
-        for url in urls:
-            engine.crawl(self.check_request(url))
-
-    def _send_rechecks(self) -> None:
-        self.recheck_state = "sent"  # a later failure (a target another crawl abandoned) gets its own round
-        engine = self.crawler.engine
-        assert engine is not None
-        pending = self.ledger.pending_rechecks()
-        self.crawler.stats.inc_value("govhealth/rechecks", len(pending))
-        self.logger.info("%s: re-checking %d failed targets", self.code, len(pending))
-        for target in pending:
-            engine.crawl(self.check_request(target.url, "GET", recheck=True))
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -840,33 +570,6 @@ class PortalSpider(Spider):
         if domain and domain in self.own_domains:
             return True
         return any(host == d or host.endswith("." + d) for d in self.own_domains)
-
-
-# substring tests: an IGNORECASE regex over each page cost ~0.4 ms (measured)
-_BREADCRUMB_HINTS = ("当前位置", "现在的位置", "所在位置", "breadcrumb", "Breadcrumb", "BreadCrumb", "BREADCRUMB")
-_ARTICLE_PATH = re.compile(r"(^|/)(t\d{8}_\d+|art_\d+_\d+|content|detail|show|view|article)[^/]*$", re.IGNORECASE)
-
-
-def _is_column_crumb(found: ColumnLink, page_url: str) -> bool:
-    """A breadcrumb link that names a column: not the page itself, not an article, no query string."""
-    url = normalize_url(found.url)
-    parts = urlsplit(url)
-    return (
-        found.name not in NOT_A_COLUMN_CRUMB
-        and column_key(url) != column_key(page_url)
-        and not parts.query
-        and not _ARTICLE_PATH.search(parts.path)
-    )
-
-
-_INDEX_FILE = re.compile(r"/(?:index|default)(?:_\d+)?\.(?:s?html?|jsp|php|aspx?)$", re.IGNORECASE)
-
-
-def column_key(url: str) -> str:
-    """A column page's URL without its index file: /tzgg/ and /tzgg/index.html are one column."""
-    parts = urlsplit(url)
-    path = _INDEX_FILE.sub("/", parts.path)
-    return f"{parts.netloc}{path}?{parts.query}"
 
 
 def _registered_domain(url: str) -> str:

@@ -20,7 +20,7 @@ from scrapy.exceptions import StopDownload
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.spiders.portal import transport_error
+from crawler.transport import transport_error
 from pipelines.rules.links import detect_anti_bot_gate
 
 if TYPE_CHECKING:

@@ -14,14 +14,17 @@ from pipelines.rules.columns.homepage import homepage_newest_date
 from pipelines.rules.columns.listpage import SINGLE_MIN_CHARS, ListPage, analyse_list_page, newest_date
 from pipelines.rules.columns.names import breadcrumb, column_name
 from pipelines.rules.columns.pagecolumn import (
+    BREADCRUMB_HINTS,
     LIST_MIN_DATED,
     NOT_A_COLUMN_CRUMB,
+    is_column_crumb,
     might_be_column,
     page_as_column,
 )
 from pipelines.rules.columns.rows import ListItem, items_from_fragments
 
 __all__ = [
+    "BREADCRUMB_HINTS",
     "DEFAULT_CATEGORY_KEYWORDS",
     "DEFAULT_PLACEHOLDERS",
     "LIST_MIN_DATED",
@@ -37,6 +40,7 @@ __all__ = [
     "column_name",
     "discover_columns",
     "homepage_newest_date",
+    "is_column_crumb",
     "is_placeholder",
     "items_from_fragments",
     "might_be_column",
