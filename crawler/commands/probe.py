@@ -1,8 +1,9 @@
 """`scrapy probe [--codes A,B] [--level L]`: one availability pass over every enabled homepage (cron, every 5 min).
 
 Each homepage gets one GET (redirects followed, no retries) within GOVHEALTH_PROBE_TIMEOUT (15 s), the
-national rule's "fails to open within 15 s"; the pass is stored as `Probe` rows in one transaction and
-feeds the 7-day ratio of the `site_unreachable` veto and `homepage_availability`.
+national rule's "fails to open within 15 s"; the spider's only pipeline (pipelines/probe.py) stores the pass
+as `Probe` rows in one transaction, which feed the 7-day ratio of the `site_unreachable` veto and
+`homepage_availability`.
 
 ok = a 2xx (after any redirects) within the budget. Failures carry an error code: http_error (4xx/5xx,
 or a final 3xx), timeout, dns, connection_refused, connection_reset, ssl, too_many_redirects,
@@ -17,17 +18,18 @@ import argparse
 import os
 import statistics
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scrapy import signals
 from scrapy.exceptions import UsageError
-from sqlalchemy import insert
 
 from crawler.cli import GovHealthCommand
 from crawler.spiders.probe import ProbeConfig, ProbeItem, ProbeSpider
 from models.errors import GovHealthError
-from models.probe import Probe
 from models.repo import list_sites
+from pipelines.probe import ProbePipeline, ProbeStoreConfig
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 CONCURRENCY = 64  # one request per site; a pass over 200 homepages takes about one budget at worst
 
@@ -51,6 +53,7 @@ class Command(GovHealthCommand):
         assert self.settings is not None
         try:
             config = ProbeConfig.from_settings(self.settings)
+            ProbeStoreConfig.from_settings(self.settings)  # the pipeline's turn comes after the pass: check it now
         except ValueError as exc:
             raise UsageError(str(exc), print_help=False) from None
         probe_settings: dict[str, Any] = {
@@ -61,7 +64,6 @@ class Command(GovHealthCommand):
             "AUTOTHROTTLE_ENABLED": False,
             "DOWNLOAD_DELAY": 0,
             "ROBOTSTXT_OBEY": False,
-            "ITEM_PIPELINES": {},  # the command stores the pass itself, in one transaction
             "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.RateLimitMiddleware": None},  # no 429/503 retries
         }
         if "GOVHEALTH_LOG_LEVEL" not in os.environ:  # quiet under cron; -L / -s LOG_LEVEL still win
@@ -79,20 +81,25 @@ class Command(GovHealthCommand):
             raise GovHealthError(f"unknown or disabled site codes: {', '.join(sorted(missing))}")
         if not sites:
             raise GovHealthError("no enabled sites to probe: register some with 'scrapy sites import FILE'")
-        items: list[ProbeItem] = []
         assert self.crawler_process is not None
         crawler = self.crawler_process.create_crawler(ProbeSpider)
-        crawler.signals.connect(lambda item, **_: items.append(item), signal=signals.item_scraped, weak=False)
         self.crawler_process.crawl(crawler, sites=sites)
         self.crawler_process.start()
+        pipeline = probe_pipeline(crawler)
+        items = pipeline.probes if pipeline is not None else []
         if len(items) != len(sites):
             raise GovHealthError(f"the probe pass stopped early ({len(items)} of {len(sites)} sites): nothing stored")
-        with self.session(write=True) as session:
-            session.execute(insert(Probe), [
-                {"site_id": i.site_id, "at": i.at, "ok": i.ok, "status": i.status, "elapsed_ms": i.elapsed_ms,
-                 "error": i.error} for i in items
-            ])
+        if pipeline is None or not pipeline.stored:
+            raise GovHealthError(f"the probe pass ({len(items)} sites) could not be stored: see the log above")
         report(sorted(items, key=lambda i: i.code))
+
+
+def probe_pipeline(crawler: Crawler) -> ProbePipeline | None:
+    """The crawl's ProbePipeline, which holds the pass, or None if the crawl failed before it existed."""
+    try:
+        return crawler.get_item_pipeline(ProbePipeline)
+    except RuntimeError:  # no engine: the crawl could not even start
+        return None
 
 
 def report(items: list[ProbeItem]) -> None:

@@ -21,6 +21,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.transport import transport_error
+from pipelines.probe_items import ProbeItem
 from pipelines.rules.links import detect_anti_bot_gate
 
 if TYPE_CHECKING:
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
     from models.repo import SiteInfo
+
+__all__ = ["ProbeConfig", "ProbeItem", "ProbeSpider"]
 
 GATE_BODY_CHARS = 64 * 1024  # enough to recognise an anti-bot gate
 
@@ -56,29 +59,20 @@ class ProbeConfig:
         return cls(timeout, max_bytes)
 
 
-@dataclass
-class ProbeItem:
-    """The outcome of one homepage probe (a `models.probe.Probe` row, plus the site for the report)."""
-
-    site_id: int
-    code: str
-    name: str
-    at: datetime  # UTC, when the first request was handed to the downloader
-    ok: bool
-    status: int | None
-    elapsed_ms: int | None
-    error: str | None = None
-
-
 class ProbeSpider(Spider):
     """GET each homepage once, redirects followed, no retries, within GOVHEALTH_PROBE_TIMEOUT in total.
 
     The clock of a probe runs only while one of its requests is in the downloader (each site has its own
     download slot, so no probe waits behind another site's), summed over the redirect hops; each hop's
     download timeout is what is left of the budget. Stats: govhealth/probes/ok, govhealth/probes/failed.
+    It yields ProbeItems (pipelines/probe_items.py, re-exported here); its own ITEM_PIPELINES run only
+    pipelines.probe.ProbePipeline, which stores the pass (the portal's StorePipeline never runs for it).
     """
 
     name = "probe"
+    custom_settings: dict[str, Any] | None = {  # noqa: RUF012 - Scrapy reads it off the class
+        "ITEM_PIPELINES": {"pipelines.probe.ProbePipeline": 800},
+    }
     config: ProbeConfig
 
     def __init__(self, sites: Iterable[SiteInfo] = (), **kwargs: Any) -> None:
