@@ -1,0 +1,1 @@
+"""`scrapy nightly`'s parts: where sites come from, the scheduler that crawls them, and their results."""
