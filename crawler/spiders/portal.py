@@ -30,7 +30,7 @@ from crawler.robots import HOMEPAGE_META, RobotsPolicy
 from crawler.transport import transport_error
 from models.repo import SiteInfo, get_site
 from models.session import make_sessionmaker, open_database
-from pipelines.rules.cms import datastore_fragments, parse_dataproxy_response
+from pipelines.rules.cms import parse_dataproxy_response
 from pipelines.rules.columns import (
     BREADCRUMB_HINTS,
     ColumnLink,
@@ -41,9 +41,11 @@ from pipelines.rules.columns import (
     homepage_newest_date,
     is_column_crumb,
     items_from_fragments,
+    might_be_column,
     page_as_column,
 )
 from pipelines.rules.dates import article_pubdate, date_from_url
+from pipelines.rules.document import Document
 from pipelines.rules.judge import ColumnReading
 from pipelines.rules.kinds import LinkState, ResourceType
 from pipelines.rules.ledger import LinkLedger
@@ -334,6 +336,8 @@ class PortalSpider(Spider):
         if "govhealth_cut" in response.flags:  # inflated past GOVHEALTH_MAX_PAGE_BYTES: the prefix is read
             self.hit_budget("max_page_bytes")
         html = response.text
+        doc = Document(html, response.url, response.encoding)
+        links = doc.links(limit=self.config.max_links_per_page)  # before the column readers prune the tree
         final = normalize_url(response.url)
         if column is not None:
             alias = column_key(final)
@@ -342,15 +346,18 @@ class PortalSpider(Spider):
                 del self.columns[target]
                 column = None
             else:
-                page = analyse_list_page(html, response.url, self.config.today, self.config.placeholders)
+                page = analyse_list_page(html, response.url, self.config.today, self.config.placeholders,
+                                         page=doc.column_page)
                 yield from self.read_column(column, page, response.url, depth)
         if depth == 0 and not self.homepage_read:
             self.homepage_read = True
-            self.homepage_latest, self.homepage_dated = homepage_newest_date(html, response.url, self.config.today)
-            for found in discover_columns(html, response.url):
+            self.homepage_latest, self.homepage_dated = homepage_newest_date(
+                html, response.url, self.config.today, page=doc.column_page
+            )
+            for found in discover_columns(html, response.url, page=doc.column_page):
                 yield from self.add_column(found, top_level=True)
         elif depth <= 3 and (column is not None or any(hint in html for hint in BREADCRUMB_HINTS)):
-            for found in discover_columns(html, response.url):
+            for found in discover_columns(html, response.url, page=doc.column_page):
                 # 二级栏目 in a first-level column's sidebar; the columns a page's breadcrumb names
                 sidebar = found.how == "sidebar" and depth == 1 and column is not None
                 if sidebar or (found.how == "breadcrumb" and is_column_crumb(found, final)):
@@ -363,14 +370,13 @@ class PortalSpider(Spider):
         self.crawler.stats.inc_value("govhealth/pages")
         yield PageItem(url=final, depth=depth, status=response.status)
         if column is None and 0 < depth <= 3 and column_key(final) not in self.column_keys:
-            yield from self.own_column(html, response.url, final, depth)
-        links = extract_links(html, response.url, encoding=response.encoding, limit=self.config.max_links_per_page)
+            yield from self.own_column(doc, final, depth)
         if len(links) > self.config.max_links_per_page:
             self.hit_budget("max_links_per_page")
             del links[self.config.max_links_per_page :]
         for link in links:
             yield from self.follow(link, final, depth + 1)
-        if fragments := datastore_fragments(html):  # Hanweb lists: links a browser sees once jpage renders them
+        if fragments := doc.datastore_records():  # Hanweb lists: links a browser sees once jpage renders them
             for link in extract_links("".join(fragments), response.url):
                 yield from self.follow(link, final, depth + 1)
 
@@ -392,12 +398,14 @@ class PortalSpider(Spider):
         self.columns[url] = column = ColumnReading(url=url, name=found.name, how=found.how, top_level=top_level)
         return column
 
-    def own_column(self, html: str, page_url: str, url: str, depth: int) -> Iterator[Any]:
+    def own_column(self, doc: Document, url: str, depth: int) -> Iterator[Any]:
         """A column page that no menu, block, sidebar or breadcrumb links to (ColumnName meta, list detection).
 
         Registered and read from the page already at hand.
         """
-        own = page_as_column(html, page_url, self.config.today, self.config.placeholders)
+        if not might_be_column(doc.html, doc.url):  # most pages are ruled out before the column reading
+            return
+        own = page_as_column(doc.html, doc.url, self.config.today, self.config.placeholders, page=doc.column_page)
         if own is None:
             return
         found, page = own

@@ -21,7 +21,7 @@ from pipelines.rules.cms.datastore import (
     parse_dataproxy_response,
 )
 from pipelines.rules.cms.jsobject import parse_js_object
-from pipelines.rules.cms.tree import parse_html
+from pipelines.rules.cms.tree import parse_html, parse_html_checked
 from pipelines.rules.cms.trs import MAX_ANNOUNCED_PAGES, TrsPaging, paging_urls, trs_page_urls, trs_paging
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "paging_urls",
     "parse_dataproxy_response",
     "parse_html",
+    "parse_html_checked",
     "parse_js_object",
     "select_dataproxy",
     "trs_page_urls",

@@ -18,9 +18,18 @@ def parse_html(html: str) -> HtmlElement:
     The text goes in as UTF-8 with the parser's encoding forced, so a ``<meta charset=gbk>`` left in an
     already decoded page cannot make libxml2 decode it a second time.
     """
+    return parse_html_checked(html)[0]
+
+
+def parse_html_checked(html: str) -> tuple[HtmlElement, bool]:
+    """``parse_html``, and whether libxml2 cut the page short (it stops at 256 nested elements)."""
     parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
     data = html.encode("utf-8", "replace")
     try:
-        return lxml.html.document_fromstring(data or _EMPTY_DOC, parser=parser)
+        root = lxml.html.document_fromstring(data or _EMPTY_DOC, parser=parser)
     except (etree.ParserError, ValueError):
-        return lxml.html.document_fromstring(_EMPTY_DOC, parser=parser)
+        return lxml.html.document_fromstring(_EMPTY_DOC, parser=parser), False
+    return root, any(e.type == _RESOURCE_LIMIT for e in parser.error_log)
+
+
+_RESOURCE_LIMIT = etree.ErrorTypes.ERR_RESOURCE_LIMIT

@@ -75,7 +75,7 @@ def _block_name(page: _Page, more: HtmlElement) -> str | None:
     return None
 
 
-def discover_columns(html: str, page_url: str) -> list[ColumnLink]:
+def discover_columns(html: str, page_url: str, *, page: _Page | None = None) -> list[ColumnLink]:
     """Candidate columns linked from a page, first occurrence of each URL winning, in this order.
 
     - ``nav``: links in header navigation (``<nav>``, class/id nav/menu/dh), not in the footer;
@@ -90,7 +90,7 @@ def discover_columns(html: str, page_url: str) -> list[ColumnLink]:
     names that are not columns (首页/home, 登录, 注册, 无障碍, 繁体/简体, English, 网站地图, 设为首页,
     加入收藏, 手机版, 关怀版, 搜索, 打印, 关闭 …) and names longer than 20 characters.
     """
-    page = _Page(html, page_url)
+    page = page or _Page(html, page_url)  # ``page``: the response's parsed page (pipelines/rules/document.py)
     found: dict[str, ColumnLink] = {}
 
     def add(name: str, a: HtmlElement | None, how: str, url: str | None = None) -> None:

@@ -11,13 +11,15 @@ from pipelines.rules.columns.page import _Page
 from pipelines.rules.columns.rows import _fragment_items, _row_item, _rows
 
 
-def homepage_newest_date(html: str, page_url: str, today: date) -> tuple[date | None, int]:
+def homepage_newest_date(
+    html: str, page_url: str, today: date, *, page: _Page | None = None
+) -> tuple[date | None, int]:
     """Newest dated item on a homepage and how many distinct dated items it shows.
 
     Every linked row outside the footer counts (blocks show month-day dates; the year comes from ``today``),
     plus Hanweb datastore records.
     """
-    page = _Page(html, page_url)
+    page = page or _Page(html, page_url)
     seen: dict[tuple[str | None, str], date] = {}
     for row in _rows(page, page.body):
         if page.row_region(row) != "footer" and (item := _row_item(page, row, today)) and item.date:

@@ -72,7 +72,12 @@ def _datastore_for(page: _Page) -> Datastore | None:
 
 
 def analyse_list_page(
-    html: str, page_url: str, today: date, placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS
+    html: str,
+    page_url: str,
+    today: date,
+    placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS,
+    *,
+    page: _Page | None = None,
 ) -> ListPage:
     """Read a column page: its items, or why it has none.
 
@@ -84,7 +89,7 @@ def analyse_list_page(
     a placeholder (``is_placeholder``, 共0条), an empty jcms datastore (totalRecord 0) or an empty list
     container is all there is, and "unknown" otherwise.
     """
-    return _analyse(_Page(html, page_url), today, placeholders)
+    return _analyse(page or _Page(html, page_url), today, placeholders)
 
 
 def _analyse(page: _Page, today: date, placeholders: Sequence[str]) -> ListPage:

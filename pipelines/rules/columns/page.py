@@ -77,8 +77,8 @@ class _Script:
 class _Page:
     """A parsed page with scripts set aside and every element's zone bits (nav, footer, sidebar)."""
 
-    def __init__(self, html: str, page_url: str) -> None:
-        self.root = parse_html(html)
+    def __init__(self, html: str, page_url: str, root: HtmlElement | None = None) -> None:
+        self.root = root if root is not None else parse_html(html)  # a given tree is pruned here (scripts …)
         self.page_url = page_url
         base = self.root.find(".//base[@href]")
         self.base: str = (_absolute(page_url, base.get("href")) if base is not None else None) or page_url

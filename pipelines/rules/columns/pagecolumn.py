@@ -111,7 +111,12 @@ _FULL_DATE = re.compile(  # no lookbehind: it would disable the regex engine's f
 
 
 def page_as_column(
-    html: str, page_url: str, today: date, placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS
+    html: str,
+    page_url: str,
+    today: date,
+    placeholders: Sequence[str] = DEFAULT_PLACEHOLDERS,
+    *,
+    page: _Page | None = None,
 ) -> tuple[ColumnLink, ListPage] | None:
     """The page itself as a column, for column pages that no menu, block, sidebar or breadcrumb links to.
 
@@ -128,7 +133,7 @@ def page_as_column(
     """
     if not might_be_column(html, page_url):
         return None
-    page = _Page(html, page_url)
+    page = page or _Page(html, page_url)
     if _is_article(page) or _hub(page):
         return None
     listing = _analyse(page, today, placeholders)

@@ -15,6 +15,7 @@ import lxml.etree
 import lxml.html
 from w3lib.encoding import resolve_encoding
 
+from pipelines.rules.cms.tree import parse_html_checked
 from pipelines.rules.kinds import ResourceType
 from pipelines.rules.links.normalize import normalize_url
 from pipelines.rules.links.resources import resource_type_for_url
@@ -114,25 +115,23 @@ def _targets(el: lxml.html.HtmlElement) -> Iterable[tuple[str | None, str]]:
             yield el.get("href"), "icon"
 
 
-def _parse(text: str) -> lxml.html.HtmlElement | None:
+def link_tree(text: str) -> lxml.html.HtmlElement | None:
+    """The tree links are read from: the page's tree, or, when libxml2 cut a too-deep page short, a tree of
+    only the tags that can link (no nesting left), so a link after 100,000 ``<div>``s is still found."""
     if not text.strip():
         return None
-    try:  # bytes with a fixed encoding, so an <?xml encoding?> or <meta charset> cannot override ours
-        parser = lxml.html.HTMLParser(encoding="utf-8")
-        root = lxml.etree.fromstring(text.encode("utf-8", "replace"), parser)
-        if any(e.type == _RESOURCE_LIMIT for e in parser.error_log):
-            # libxml2 stops at 256 nested elements and drops the rest of the page: parse again with only
-            # the tags that can link (no nesting left), so a link after 100,000 <div>s is still found
-            flat = _NOT_A_LINK_TAG.sub(" ", text)
-            root = lxml.etree.fromstring(
-                flat.encode("utf-8", "replace"), lxml.html.HTMLParser(encoding="utf-8")
-            )
+    root, truncated = parse_html_checked(text)
+    if not truncated:
+        return root
+    try:
+        flat = lxml.etree.fromstring(
+            _NOT_A_LINK_TAG.sub(" ", text).encode("utf-8", "replace"), lxml.html.HTMLParser(encoding="utf-8")
+        )
     except (lxml.etree.LxmlError, ValueError):
         return None
-    return root if isinstance(root, lxml.html.HtmlElement) else None
+    return flat if isinstance(flat, lxml.html.HtmlElement) else None
 
 
-_RESOURCE_LIMIT = lxml.etree.ErrorTypes.ERR_RESOURCE_LIMIT
 
 
 def extract_links(
@@ -152,7 +151,11 @@ def extract_links(
         limit: when > 0, stop after ``limit + 1`` distinct links (more than ``limit`` returned: the page had more).
     """
     codec = _codec(encoding)
-    root = _parse(html.decode(codec, "replace") if isinstance(html, bytes) else html)
+    return links_in(link_tree(html.decode(codec, "replace") if isinstance(html, bytes) else html), page_url, codec, limit)
+
+
+def links_in(root: lxml.html.HtmlElement | None, page_url: str, codec: str = "utf-8", limit: int = 0) -> list[ExtractedLink]:
+    """``extract_links`` over a tree already parsed (``link_tree``); ``codec`` as ``_codec`` gives it."""
     if root is None:
         return []
     base = page_url
