@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from pipelines.rules.findings import blank_finding
-from pipelines.rules.kinds import FindingKind
+from pipelines.rules.kinds import ColumnStatus, FindingKind, PageKind
 
 HOMEPAGE_PERIOD_DAYS = 14  # 网站不更新: no dated homepage item newer than two weeks (national indicators)
 
@@ -24,7 +24,7 @@ class ColumnReading:
     name: str
     how: str
     top_level: bool = True
-    page_kind: str = "pending"  # list, single, empty, unknown; pending until its page was read
+    page_kind: PageKind = PageKind.PENDING  # until its page was read
     item_count: int = 0
     dates: list[date] = field(default_factory=list)
     undated: int = 0
@@ -42,7 +42,7 @@ class ColumnReading:
 class ColumnVerdict:
     """A column's inventory status and the finding it gives, if any."""
 
-    status: str  # ok, blank, stale, unverified, single
+    status: ColumnStatus
     finding: dict[str, Any] | None
     reason: str
 
@@ -56,29 +56,29 @@ def judge_column(
     when its content area is empty or a placeholder, never stale.
     """
     fields = {"column_name": reading.name, "column_category": category, "item_count": reading.item_count}
-    if single_page and not reading.error and reading.page_kind in ("list", "unknown", "single"):
-        return ColumnVerdict("single", None, "content page (a single-page column): not judged for staleness")
-    if reading.error or reading.page_kind in ("pending", "unknown"):
+    if single_page and not reading.error and reading.page_kind in (PageKind.LIST, PageKind.UNKNOWN, PageKind.SINGLE):
+        return ColumnVerdict(ColumnStatus.SINGLE, None, "content page (a single-page column): not judged for staleness")
+    if reading.error or reading.page_kind in (PageKind.PENDING, PageKind.UNKNOWN):
         why = reading.error or reading.reason or "its list could not be read"
         reason = f"column not verified: {why}"
-        return ColumnVerdict("unverified", blank_finding(FindingKind.UNVERIFIED_COLUMN, reading.url, reason=reason,
+        return ColumnVerdict(ColumnStatus.UNVERIFIED, blank_finding(FindingKind.UNVERIFIED_COLUMN, reading.url, reason=reason,
                                                          error=reading.error or "unreadable_list", **fields), reason)
-    if reading.page_kind == "empty" or (reading.page_kind == "list" and reading.item_count == 0):
+    if reading.page_kind == PageKind.EMPTY or (reading.page_kind == PageKind.LIST and reading.item_count == 0):
         reason = f"blank column: shows only {reading.placeholder!r}" if reading.placeholder else "blank column: no items"
-        return ColumnVerdict("blank", blank_finding(FindingKind.BLANK_COLUMN, reading.url, reason=reason, **fields), reason)
-    if reading.page_kind == "single":
-        return ColumnVerdict("single", None, "content page: not judged for staleness")
+        return ColumnVerdict(ColumnStatus.BLANK, blank_finding(FindingKind.BLANK_COLUMN, reading.url, reason=reason, **fields), reason)
+    if reading.page_kind == PageKind.SINGLE:
+        return ColumnVerdict(ColumnStatus.SINGLE, None, "content page: not judged for staleness")
     latest = reading.latest
     if not period_days:
-        return ColumnVerdict("ok", None, "no update period for this category")
+        return ColumnVerdict(ColumnStatus.OK, None, "no update period for this category")
     age = (today - latest).days if latest else None
     if age is not None and age <= period_days:
-        return ColumnVerdict("ok", None, f"newest item {latest.isoformat()}, {age} days old")  # type: ignore[union-attr]
+        return ColumnVerdict(ColumnStatus.OK, None, f"newest item {latest.isoformat()}, {age} days old")  # type: ignore[union-attr]
     reason = (f"newest item {latest.isoformat()} is {age} days old, over the {period_days}-day period"
               if latest else f"none of its {reading.item_count} items carries a publication date (counts as not updated)")
     finding = blank_finding(FindingKind.STALE_COLUMN, reading.url, reason=reason,
                             latest_date=latest, **fields)
-    return ColumnVerdict("stale", finding, reason)
+    return ColumnVerdict(ColumnStatus.STALE, finding, reason)
 
 
 def judge_homepage(

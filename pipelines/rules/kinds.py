@@ -20,6 +20,26 @@ class FindingKind(StrEnum):
     UNVERIFIED_COLUMN = "unverified_column"
 
 
+class PageKind(StrEnum):
+    """What a column's page turned out to be (the column row's ``page_kind``)."""
+
+    PENDING = "pending"  # its page was not read (yet)
+    LIST = "list"
+    SINGLE = "single"  # a content page (机构职能 …)
+    EMPTY = "empty"  # shows nothing, or only a placeholder
+    UNKNOWN = "unknown"  # cannot tell (a script, frame or pager could hold the list): unverified, never blank
+
+
+class ColumnStatus(StrEnum):
+    """A column's verdict in the inventory (the column row's ``status``)."""
+
+    OK = "ok"
+    BLANK = "blank"
+    STALE = "stale"
+    UNVERIFIED = "unverified"
+    SINGLE = "single"
+
+
 class LinkState(StrEnum):
     """Outcome of checking one link target."""
 

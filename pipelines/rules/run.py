@@ -13,7 +13,7 @@ from typing import Any
 from pipelines.rules.columns import category_for
 from pipelines.rules.findings import CheckedTarget, homepage_finding, link_findings
 from pipelines.rules.judge import ColumnReading, judge_column, judge_homepage
-from pipelines.rules.kinds import LinkState
+from pipelines.rules.kinds import LinkState, PageKind
 from pipelines.rules.rulesfile import RuleSet, category_period
 
 
@@ -82,7 +82,7 @@ def judge_column_row(
                            single_page=single)
     row = {
         "url": reading.url, "name": reading.name[:200], "category": category, "how": reading.how,
-        "page_kind": reading.page_kind, "item_count": reading.item_count if reading.page_kind != "single" else None,
+        "page_kind": reading.page_kind, "item_count": reading.item_count if reading.page_kind != PageKind.SINGLE else None,
         "latest_date": reading.latest, "status": verdict.status, "reason": verdict.reason[:500],
         "top_level": reading.top_level,
     }

@@ -23,6 +23,7 @@ from pipelines.rules.columns.dom import _anchor_url, _text
 from pipelines.rules.columns.names import _column_name
 from pipelines.rules.columns.page import _Page
 from pipelines.rules.columns.rows import ListItem, _fragment_items, _groups
+from pipelines.rules.kinds import PageKind
 
 SINGLE_MIN_CHARS = 60  # non-link characters of page text that make a list-less page a content page
 
@@ -31,7 +32,7 @@ SINGLE_MIN_CHARS = 60  # non-link characters of page text that make a list-less 
 class ListPage:
     """What a column page shows."""
 
-    kind: str  # "list", "single" (content page), "empty" (blank), "unknown" (cannot tell: unverified)
+    kind: PageKind
     items: tuple[ListItem, ...]
     placeholder: str | None  # placeholder text found in the content area (暂无信息 …), if any
     name: str | None  # column_name()
@@ -101,21 +102,21 @@ def _analyse(page: _Page, today: date, placeholders: Sequence[str]) -> ListPage:
     total = proxy.total if proxy and proxy.total is not None else store.total if store else None
     placeholder, holders = _placeholder(page, placeholders)
 
-    def result(kind: str, items: Sequence[ListItem] = (), reason: str = "") -> ListPage:
+    def result(kind: PageKind, items: Sequence[ListItem] = (), reason: str = "") -> ListPage:
         return ListPage(kind, tuple(items), placeholder, name, next_pages, proxy, frames, total, reason)
 
     if store is not None and store.records:
-        return result("list", _fragment_items(page.base, store.records, today), "datastore")
+        return result(PageKind.LIST, _fragment_items(page.base, store.records, today), "datastore")
     if page.initdata:
-        return result("list", _fragment_items(page.base, page.initdata, today), "initdata")
+        return result(PageKind.LIST, _fragment_items(page.base, page.initdata, today), "initdata")
     candidates = [g for g in _groups(page, today) if g.region in ("main", "soft") and g.qualifies()]
     best = max(candidates, key=lambda g: g.score, default=None)
     if best is not None and not (best.region == "soft" and placeholder):
-        return result("list", best.items, f"{best.region} list")
+        return result(PageKind.LIST, best.items, f"{best.region} list")
     if _main_text_length(page, holders) >= SINGLE_MIN_CHARS:
-        return result("single", reason="content text")
+        return result(PageKind.SINGLE, reason="content text")
     if store is not None and total == 0:
-        return result("empty", reason="datastore totalrecord 0")
+        return result(PageKind.EMPTY, reason="datastore totalrecord 0")
     uncertain = (
         (store is not None and "datastore without records")
         or (proxy is not None and "dataproxy")
@@ -124,14 +125,14 @@ def _analyse(page: _Page, today: date, placeholders: Sequence[str]) -> ListPage:
         or _dynamic(page)
     )
     if uncertain:
-        return result("unknown", reason=str(uncertain))
+        return result(PageKind.UNKNOWN, reason=str(uncertain))
     if placeholder:
-        return result("empty", reason="placeholder")
+        return result(PageKind.EMPTY, reason="placeholder")
     if _media_in_main(page):
-        return result("single", reason="content media")
+        return result(PageKind.SINGLE, reason="content media")
     if container := _empty_container(page):
-        return result("empty", reason=f"empty container {container}")
-    return result("unknown", reason="no list found")
+        return result(PageKind.EMPTY, reason=f"empty container {container}")
+    return result(PageKind.UNKNOWN, reason="no list found")
 
 
 def newest_date(items: Sequence[ListItem]) -> date | None:

@@ -20,6 +20,7 @@ from pipelines.rules.columns.names import _crumb_tail, _good_name, _meta_column_
 from pipelines.rules.columns.page import _Page
 from pipelines.rules.columns.rows import ListItem
 from pipelines.rules.dates import article_pubdate
+from pipelines.rules.kinds import PageKind
 from pipelines.rules.links.normalize import normalize_url
 from pipelines.rules.urls import (
     HOME_PATH,
@@ -140,10 +141,10 @@ def page_as_column(
     url = _absolute(page_url, page_url) or page_url
     meta = _meta_column_name(page)
     if meta:
-        if not _good_name(meta) or (listing.kind != "list" and article_pubdate(html, today) is not None):
+        if not _good_name(meta) or (listing.kind != PageKind.LIST and article_pubdate(html, today) is not None):
             return None
         return ColumnLink(meta, url, "meta"), listing
-    if listing.kind != "list" or listing.reason == "soft list" or article_pubdate(html, today) is not None:
+    if listing.kind != PageKind.LIST or listing.reason == "soft list" or article_pubdate(html, today) is not None:
         return None
     dated = sum(1 for item in listing.items if item.date is not None)
     if listing.reason == "main list" and (

@@ -1,0 +1,163 @@
+"""Link checks of the portal spider: HEAD (then GET when needed), the shared link cache, verdicts into the ledger.
+
+Reads nothing itself; the check body budget is CHECK_BODY_BYTES (crawler/bodycap.py stops there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler.recheck import RECHECK_SLOT
+from crawler.transport import transport_error
+from pipelines.rules.kinds import PageKind, ResourceType
+from pipelines.rules.links import Observation, Verdict, classify, needs_get
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from crawler.budgets import CrawlBudget
+    from crawler.linkcache import LinkCache
+    from pipelines.rules.judge import ColumnReading
+    from pipelines.rules.ledger import LinkLedger
+
+CHECK_BODY_BYTES = 64 * 1024  # enough to recognise an error page or an anti-bot gate
+# Error answers reach the callbacks; redirects (3xx) are still followed by RedirectMiddleware,
+# which handle_httpstatus_all would switch off.
+ERROR_STATUSES = [*range(400, 600)]
+
+
+class LinkChecker:
+    """The link-check half of the portal spider (a mixin): its state lives on the spider (``ledger`` …)."""
+
+    if TYPE_CHECKING:
+        crawler: Crawler
+        homepage: str
+        ledger: LinkLedger
+        link_cache: LinkCache | None
+        claimed: set[str]
+        waiting: set[str]
+        columns: dict[str, ColumnReading]
+
+        @property
+        def budget(self) -> CrawlBudget: ...
+
+    def check_request(self, url: str, method: str = "HEAD", *, recheck: bool = False, depth: int = 0) -> Request:
+        meta: dict[str, Any] = {
+            "handle_httpstatus_list": ERROR_STATUSES,
+            "govhealth_target": url,
+            "govhealth_check": True,
+            "govhealth_max_bytes": CHECK_BODY_BYTES,
+        }
+        if recheck:
+            meta.update(govhealth_recheck=True, download_slot=RECHECK_SLOT)
+        return Request(
+            url,
+            method=method,
+            callback=self.on_check,
+            errback=self.on_error,
+            dont_filter=True,
+            priority=-depth - 1,
+            meta=meta,
+        )
+
+    def from_cache(self, url: str) -> bool:
+        """Use the shared link cache for an external target; True when this crawl must check it itself."""
+        cache = self.link_cache
+        assert cache is not None
+        if (outcome := cache.lookup(url)) is not None:
+            self.ledger.record(url, outcome.verdict, outcome.status, cached=True)
+            self.crawler.stats.inc_value("govhealth/linkcache/hit")
+            return False
+        if cache.claim(url):
+            self.claimed.add(url)
+            self.crawler.stats.inc_value("govhealth/linkcache/miss")
+            return True
+        self.waiting.add(url)
+        cache.wait(url, lambda verdict, status: self.cache_answered(url, verdict, status))
+        return False
+
+    def cache_answered(self, url: str, verdict: Verdict | None, status: int | None) -> None:
+        """Another crawl finished (or abandoned) the check of a target this crawl waits for."""
+        if url not in self.waiting:
+            return  # this crawl stopped waiting and checked it itself (GOVHEALTH_LINK_CACHE_WAIT)
+        self.waiting.discard(url)
+        if verdict is not None:
+            self.ledger.record(url, verdict, status, cached=True)
+            self.crawler.stats.inc_value("govhealth/linkcache/shared")
+        elif self.crawler.engine is not None and self.crawler.crawling:
+            self.claimed.add(url)
+            self.crawler.engine.crawl(self.check_request(url))
+
+    def on_check(self, response: Response) -> Iterator[Request]:
+        target = response.meta["govhealth_target"]
+        obs = self.observe(response, target)
+        if response.request is not None and response.request.method == "HEAD" and needs_get(obs):
+            yield self.check_request(target, "GET", recheck=response.meta.get("govhealth_recheck", False))
+            return
+        self.record(target, classify(obs), response.status, recheck=response.meta.get("govhealth_recheck", False))
+
+    def on_error(self, failure: Failure) -> Iterator[Request]:
+        request = failure.request  # type: ignore[attr-defined]
+        if self.budget.time_up and isinstance(failure.value, IgnoreRequest):
+            return  # dropped unsent at the time budget: left unchecked, not judged
+        target = request.meta["govhealth_target"]
+        if (column := self.columns.get(target)) is not None and column.page_kind == PageKind.PENDING:
+            column.error = transport_error(failure)
+        recheck = request.meta.get("govhealth_recheck", False)
+        entry = self.ledger.get(target)
+        obs = Observation(
+            url=target,
+            method=request.method,
+            status=None,
+            error=transport_error(failure),
+            expected_type=entry.resource_type if entry else ResourceType.PAGE,
+            homepage_url=self.homepage,
+            internal=entry.internal if entry else True,
+        )
+        if request.method == "HEAD" and needs_get(obs):
+            yield self.check_request(target, "GET", recheck=recheck)
+            return
+        self.record(target, classify(obs), None, recheck=recheck)
+
+    def judge(self, response: Response, target: str) -> Verdict:
+        verdict = classify(self.observe(response, target))
+        self.record(target, verdict, response.status, recheck=response.meta.get("govhealth_recheck", False))
+        return verdict
+
+    def record(self, url: str, verdict: Verdict, status: int | None = None, *, recheck: bool = False) -> None:
+        self.ledger.record(url, verdict, status, recheck=recheck)
+        self.crawler.stats.inc_value(f"govhealth/checks/{verdict.state}")
+        target = self.ledger.get(url)
+        if url in self.claimed and target is not None and not target.needs_recheck:
+            self.claimed.discard(url)  # final: share it with the other crawls and later runs
+            self.link_cache.publish(url, target.verdict, target.status)  # type: ignore[union-attr,arg-type]
+
+    def observe(self, response: Response, target: str) -> Observation:
+        entry = self.ledger.get(target)
+        # every Set-Cookie counts for gate detection (wzws_cid, __jsluid …), not only the last one
+        headers = {
+            key.decode("latin-1").lower(): "\n".join(v.decode("latin-1") for v in values)
+            for key, values in response.headers.items()
+            if values
+        }
+        body = response.text[:CHECK_BODY_BYTES] if isinstance(response, TextResponse) else ""
+        assert response.request is not None
+        return Observation(
+            url=target,
+            method=response.request.method,
+            status=response.status,
+            error=None,
+            final_url=response.url,
+            redirect_chain=tuple(response.meta.get("redirect_urls", ())),
+            headers=headers,
+            body=body,
+            expected_type=entry.resource_type if entry else ResourceType.PAGE,
+            homepage_url=self.homepage,
+            internal=entry.internal if entry else True,
+        )

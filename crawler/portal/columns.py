@@ -1,0 +1,162 @@
+"""Column follow-ups of the portal spider: register columns, read their list pages, fetch what a list hides.
+
+A list read from the page at hand, or fetched again (paging, dataproxy, frames), and article pages for the
+dates a list does not show. Reads GOVHEALTH_ARTICLE_PROBES (through PortalConfig).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from scrapy import FormRequest, Request
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler.portal.checks import ERROR_STATUSES
+from crawler.transport import transport_error
+from pipelines.rules.cms import parse_dataproxy_response
+from pipelines.rules.columns import (
+    ColumnLink,
+    ListItem,
+    ListPage,
+    analyse_list_page,
+    items_from_fragments,
+    might_be_column,
+    page_as_column,
+)
+from pipelines.rules.dates import article_pubdate, date_from_url
+from pipelines.rules.document import Document
+from pipelines.rules.judge import ColumnReading
+from pipelines.rules.kinds import PageKind, ResourceType
+from pipelines.rules.links import ExtractedLink, extract_links, normalize_url
+from pipelines.rules.urls import column_key
+
+if TYPE_CHECKING:
+    from crawler.config import PortalConfig
+    from pipelines.rules.ledger import LinkLedger
+
+
+class ColumnReader:
+    """The column half of the portal spider (a mixin): its state lives on the spider (``columns`` …)."""
+
+    if TYPE_CHECKING:
+        config: PortalConfig
+        homepage: str
+        ledger: LinkLedger
+        columns: dict[str, ColumnReading]
+        column_keys: set[str]
+        column_pages: dict[str, str]
+
+        def follow(self, link: ExtractedLink, page_url: str, depth: int) -> Iterator[Request]: ...
+        def is_internal(self, url: str) -> bool: ...
+
+    def add_column(self, found: ColumnLink, *, top_level: bool) -> Iterator[Request]:
+        """Register a column; one whose page was already read is fetched again for its list."""
+        url = normalize_url(found.url)
+        key = column_key(url)
+        if key in self.column_keys or not self.is_internal(url) or key == column_key(self.homepage):
+            return  # known already, maybe in another URL form (/tzgg/ and /tzgg/index.html)
+        column = self._register_column(url, found, top_level=top_level)
+        entry = self.ledger.get(url)
+        if entry is not None and entry.verdict is not None:
+            yield self.column_request(url, "page", column)
+
+    def _register_column(self, url: str, found: ColumnLink, *, top_level: bool) -> ColumnReading:
+        self.column_keys.add(column_key(url))
+        self.columns[url] = column = ColumnReading(url=url, name=found.name, how=found.how, top_level=top_level)
+        return column
+
+    def own_column(self, doc: Document, url: str, depth: int) -> Iterator[Any]:
+        """A column page that no menu, block, sidebar or breadcrumb links to (ColumnName meta, list detection).
+
+        Registered and read from the page already at hand.
+        """
+        if not might_be_column(doc.html, doc.url):  # most pages are ruled out before the column reading
+            return
+        own = page_as_column(doc.html, doc.url, self.config.today, self.config.placeholders, page=doc.column_page)
+        if own is None:
+            return
+        found, page = own
+        column = self._register_column(url, found, top_level=False)
+        self.column_pages.setdefault(column_key(url), url)
+        yield from self.read_column(column, page, url, depth)
+
+    def column_request(
+        self, url: str, kind: str, column: ColumnReading, *, method: str = "GET", form: dict[str, str] | None = None
+    ) -> Request:
+        """A follow-up fetch for a column's list (paging, dataproxy, frame) or for an article's date."""
+        column.pending += 1
+        meta = {"handle_httpstatus_list": ERROR_STATUSES}
+        cb_kwargs = {"column_url": column.url, "kind": kind}
+        if form:
+            return FormRequest(url, formdata=form, method=method, callback=self.parse_column_extra,
+                               errback=self.column_extra_failed, dont_filter=True, meta=meta, cb_kwargs=cb_kwargs,
+                               priority=-3)
+        return Request(url, method=method, callback=self.parse_column_extra, errback=self.column_extra_failed,
+                       dont_filter=True, meta=meta, cb_kwargs=cb_kwargs, priority=-3)
+
+    def read_column(self, column: ColumnReading, page: ListPage, url: str, depth: int) -> Iterator[Any]:
+        column.page_kind, column.placeholder, column.reason = page.kind, page.placeholder, page.reason
+        if page.name and page.name != "首页":
+            column.name = page.name  # breadcrumb / ColumnName meta beat shortened nav or block titles
+        self.add_items(column, page.items)
+        for next_page in page.next_pages:  # TRS pager pages: a visitor opens them from the pager links
+            yield from self.follow(ExtractedLink(next_page, "分页", ResourceType.PAGE), normalize_url(url), depth + 1)
+        if not page.items and page.kind != PageKind.SINGLE:
+            if page.dataproxy is not None and page.total != 0:
+                proxy_url, form = page.dataproxy.page(1)
+                yield self.column_request(proxy_url, "dataproxy", column, method=page.dataproxy.method, form=form)
+            elif frames := [f for f in page.frames if self.is_internal(f)]:
+                yield self.column_request(frames[0], "page", column)
+            elif page.next_pages:
+                yield self.column_request(page.next_pages[0], "page", column)
+        yield from self.date_fallback(column, page.items)
+
+    def add_items(self, column: ColumnReading, items: tuple[ListItem, ...] | list[ListItem]) -> None:
+        column.item_count += len(items)
+        column.dates.extend(item.date for item in items if item.date)
+        column.undated += sum(1 for item in items if item.date is None)
+
+    def date_fallback(self, column: ColumnReading, items: tuple[ListItem, ...] | list[ListItem]) -> Iterator[Request]:
+        """A list without any date: read the newest items' article pages (as few as needed)."""
+        if column.dates or not items:
+            return
+        for item in [i for i in items if i.url and self.is_internal(i.url)][: self.config.article_probes]:
+            yield self.column_request(item.url, "article", column)  # type: ignore[arg-type]
+
+    def parse_column_extra(self, response: Response, column_url: str, kind: str) -> Iterator[Any]:
+        column = self.columns[column_url]
+        column.pending -= 1
+        if response.status >= 400 or not isinstance(response, TextResponse):
+            if kind != "article":
+                column.reason = f"{kind} fetch failed: HTTP {response.status}"
+            return
+        if kind == "article":
+            found = article_pubdate(response.text, self.config.today) or date_from_url(response.url, self.config.today)
+            if found:
+                column.dates.append(found)
+        elif kind == "dataproxy":
+            fragments, total = parse_dataproxy_response(response.text)
+            items = items_from_fragments(fragments, response.url, self.config.today)
+            for link in extract_links("".join(fragments), column.url):  # the list's links are links too
+                yield from self.follow(link, column.url, 2)
+            self.add_items(column, items)
+            if items:
+                column.page_kind, column.reason = PageKind.LIST, "dataproxy"
+            elif total == 0:
+                column.page_kind, column.reason = PageKind.EMPTY, "dataproxy reports 0 records"
+            yield from self.date_fallback(column, items)
+        else:
+            page = analyse_list_page(response.text, response.url, self.config.today, self.config.placeholders)
+            self.add_items(column, page.items)
+            if page.items:
+                column.page_kind, column.reason = PageKind.LIST, f"list on {response.url}"
+            yield from self.date_fallback(column, page.items)
+
+    def column_extra_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        column = self.columns[request.cb_kwargs["column_url"]]
+        column.pending -= 1
+        if (kind := request.cb_kwargs["kind"]) != "article":
+            column.reason = f"{kind} fetch failed: {transport_error(failure)}"
