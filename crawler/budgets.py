@@ -36,7 +36,9 @@ class CrawlBudget:
         self.budget_hit: str | None = None  # the first budget reached
         self.limits: list[str] = []  # every limit that fired, in order (the run row's `limits`)
         self.time_up = False
-        self.deadline_at: float | None = None  # time.monotonic(); BudgetTimeoutMiddleware cuts downloads to it
+        self.deadline_at: float | None = (
+            None  # time.monotonic(); BudgetTimeoutMiddleware cuts downloads to it
+        )
         self._deadline: IDelayedCall | None = None
 
     @classmethod
@@ -52,7 +54,9 @@ class CrawlBudget:
         for extension in crawler.extensions.middlewares:
             if isinstance(extension, cls):
                 return extension
-        raise RuntimeError("the portal spider needs EXTENSIONS['crawler.budgets.CrawlBudget'] (crawler/settings.py)")
+        raise RuntimeError(
+            "the portal spider needs EXTENSIONS['crawler.budgets.CrawlBudget'] (crawler/settings.py)"
+        )
 
     def spider_opened(self, spider: Spider) -> None:
         if not getattr(spider, "govhealth_budgets", False):
@@ -82,7 +86,9 @@ class CrawlBudget:
         """GOVHEALTH_MAX_SECONDS is over: drop what waits, close the crawl once the downloads in flight end."""
         self.hit_budget("max_seconds")
         self.time_up = True
-        logger.warning("%s: GOVHEALTH_MAX_SECONDS reached, stopping the inspection", _code(self.crawler.spider))
+        logger.warning(
+            "%s: GOVHEALTH_MAX_SECONDS reached, stopping the inspection", _code(self.crawler.spider)
+        )
         engine = self.crawler.engine
         assert engine is not None
         # Scrapy closes a spider once the requests in the downloader are done: drop those waiting for their

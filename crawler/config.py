@@ -74,7 +74,9 @@ class PortalConfig:
             if value < 1:
                 raise ValueError(f"{name} must be >= 1, got {value}")
         if config.max_depth < 0 or config.recheck_delay < 0 or config.max_crawl_delay < 0:
-            raise ValueError("GOVHEALTH_MAX_DEPTH, GOVHEALTH_RECHECK_DELAY and GOVHEALTH_MAX_CRAWL_DELAY must be >= 0")
+            raise ValueError(
+                "GOVHEALTH_MAX_DEPTH, GOVHEALTH_RECHECK_DELAY and GOVHEALTH_MAX_CRAWL_DELAY must be >= 0"
+            )
         return config
 
 

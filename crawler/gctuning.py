@@ -33,13 +33,15 @@ def _measure(phase: str, info: dict[str, Any]) -> None:
 
 
 def parse_thresholds(value: str) -> tuple[int, ...]:
-    """"50000,20,100" → (50000, 20, 100); ValueError for anything else."""
+    """ "50000,20,100" → (50000, 20, 100); ValueError for anything else."""
     try:
         numbers = tuple(int(part) for part in value.split(","))
     except ValueError:
         numbers = ()
     if not 1 <= len(numbers) <= 3 or any(n < 0 for n in numbers):
-        raise ValueError(f"GOVHEALTH_GC_THRESHOLDS must be 1 to 3 comma-separated whole numbers >= 0, got {value!r}")
+        raise ValueError(
+            f"GOVHEALTH_GC_THRESHOLDS must be 1 to 3 comma-separated whole numbers >= 0, got {value!r}"
+        )
     return numbers
 
 

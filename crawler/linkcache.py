@@ -74,7 +74,11 @@ class LinkCache:
     def ttl(self, verdict: Verdict) -> timedelta:
         if verdict.state is LinkState.OK:
             return self.ok_ttl
-        if verdict.state is LinkState.UNVERIFIED and verdict.error in ("rate_limited", "anti_bot_gate", "access_denied"):
+        if verdict.state is LinkState.UNVERIFIED and verdict.error in (
+            "rate_limited",
+            "anti_bot_gate",
+            "access_denied",
+        ):
             return self.unverified_ttl
         return timedelta(0)  # broken (and odd unverified) outcomes are checked again next run
 
@@ -90,8 +94,15 @@ class LinkCache:
                 logger.warning("link cache lookup failed for %s; checking it", url, exc_info=True)
                 row = None
             if row is not None:
-                outcome = Outcome(Verdict(LinkState(row.state), row.error, f"{row.reason} (cached {row.checked_at:%Y-%m-%d %H:%M})"),
-                                  row.status, row.expires_at)
+                outcome = Outcome(
+                    Verdict(
+                        LinkState(row.state),
+                        row.error,
+                        f"{row.reason} (cached {row.checked_at:%Y-%m-%d %H:%M})",
+                    ),
+                    row.status,
+                    row.expires_at,
+                )
                 self.remember(url, outcome)
         if outcome is not None and outcome.expires_at > now:
             self.hits += 1
@@ -107,7 +118,11 @@ class LinkCache:
             self._stored_at = now
             try:
                 with self.engine.connect() as conn:
-                    query = select(CachedLink.url_hash).where(CachedLink.expires_at > now).limit(PRELOAD_LIMIT + 1)
+                    query = (
+                        select(CachedLink.url_hash)
+                        .where(CachedLink.expires_at > now)
+                        .limit(PRELOAD_LIMIT + 1)
+                    )
                     hashes = set(conn.scalars(query))
                 self._stored = hashes if len(hashes) <= PRELOAD_LIMIT else None
             except SQLAlchemyError:
@@ -158,9 +173,16 @@ class LinkCache:
                 hashes = {url_hash(u): u for u in fresh}
                 session.execute(delete(CachedLink).where(CachedLink.url_hash.in_(hashes)))
                 session.add_all(
-                    CachedLink(url_hash=h, url=u[:2048], state=str(fresh[u].verdict.state), status=fresh[u].status,
-                               error=fresh[u].verdict.error, reason=fresh[u].verdict.reason[:500], checked_at=now,
-                               expires_at=fresh[u].expires_at)
+                    CachedLink(
+                        url_hash=h,
+                        url=u[:2048],
+                        state=str(fresh[u].verdict.state),
+                        status=fresh[u].status,
+                        error=fresh[u].verdict.error,
+                        reason=fresh[u].verdict.reason[:500],
+                        checked_at=now,
+                        expires_at=fresh[u].expires_at,
+                    )
                     for h, u in hashes.items()
                 )
             if self._stored is not None:

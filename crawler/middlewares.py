@@ -93,7 +93,9 @@ class RateLimitMiddleware:
             request.meta["dont_retry"] = True  # RetryMiddleware must not hammer it again
             return response
         stats.inc_value("govhealth/rate_limit/retried")
-        logger.debug("HTTP %d on %s: waiting %.1fs before retry %d", response.status, request.url, delay, tries + 1)
+        logger.debug(
+            "HTTP %d on %s: waiting %.1fs before retry %d", response.status, request.url, delay, tries + 1
+        )
         from twisted.internet import reactor
 
         wait = task.deferLater(reactor, delay, lambda: None)
@@ -135,7 +137,9 @@ class BudgetTimeoutMiddleware:
         deadline = self.budget.deadline_at if self.budget is not None else None
         if deadline is not None:
             left = deadline - time.monotonic() + 1.0
-            request.meta["download_timeout"] = max(1.0, min(float(request.meta.get("download_timeout", self.timeout)), left))
+            request.meta["download_timeout"] = max(
+                1.0, min(float(request.meta.get("download_timeout", self.timeout)), left)
+            )
 
 
 class BoundedDecompressionMiddleware(HttpCompressionMiddleware):

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-RECHECK_SLOT = "govhealth-recheck"  # its own download slot (GOVHEALTH_RECHECK_CONCURRENCY), so re-checks go slowly
+RECHECK_SLOT = (
+    "govhealth-recheck"  # its own download slot (GOVHEALTH_RECHECK_CONCURRENCY), so re-checks go slowly
+)
 IDLE_TICK = 5.0  # seconds between two spider_idle signals of an idle engine (Scrapy's slot heartbeat)
 
 
@@ -30,7 +32,9 @@ class RecheckSource(Protocol):
     ledger: LinkLedger
     waiting: set[str]
 
-    def check_request(self, url: str, method: str = "HEAD", *, recheck: bool = False, depth: int = 0) -> Request: ...
+    def check_request(
+        self, url: str, method: str = "HEAD", *, recheck: bool = False, depth: int = 0
+    ) -> Request: ...
 
 
 class RecheckLane:
@@ -42,7 +46,9 @@ class RecheckLane:
     Only spiders with ``govhealth_budgets = True`` use it. Stats: govhealth/rechecks, govhealth/linkcache/wait_timeouts.
     """
 
-    def __init__(self, crawler: Crawler, *, delay: float, cache_wait: float, max_seconds: float, timeout: float) -> None:
+    def __init__(
+        self, crawler: Crawler, *, delay: float, cache_wait: float, max_seconds: float, timeout: float
+    ) -> None:
         self.crawler = crawler
         self.delay = delay
         self.cache_wait = cache_wait
@@ -103,8 +109,12 @@ class RecheckLane:
         """Check the targets another crawl has not answered for GOVHEALTH_LINK_CACHE_WAIT seconds ourselves."""
         urls, spider.waiting = sorted(spider.waiting), set()
         self.waiting_since = None
-        logger.warning("%s: waited %.0f s for %d link targets another crawl is checking; checking them here",
-                       spider.code, waited, len(urls))
+        logger.warning(
+            "%s: waited %.0f s for %d link targets another crawl is checking; checking them here",
+            spider.code,
+            waited,
+            len(urls),
+        )
         self.crawler.stats.inc_value("govhealth/linkcache/wait_timeouts", len(urls))
         engine = self.crawler.engine
         assert engine is not None

@@ -95,8 +95,12 @@ class RobotsPolicy:
     def apply_crawl_delay(self, delay: float, site: str) -> None:
         """robots.txt Crawl-delay raises the site's download delay (never lowers it), up to GOVHEALTH_MAX_CRAWL_DELAY."""
         if delay > self.max_delay:
-            logger.warning("%s: robots.txt asks for a Crawl-delay of %.0fs; honouring %.0fs (GOVHEALTH_MAX_CRAWL_DELAY)",
-                           site, delay, self.max_delay)
+            logger.warning(
+                "%s: robots.txt asks for a Crawl-delay of %.0fs; honouring %.0fs (GOVHEALTH_MAX_CRAWL_DELAY)",
+                site,
+                delay,
+                self.max_delay,
+            )
             delay = self.max_delay
             CrawlBudget.of(self.crawler).hit_limit("max_crawl_delay")
         engine = self.crawler.engine

@@ -83,7 +83,9 @@ GOVHEALTH_MAX_ROBOTS_BYTES = _env("GOVHEALTH_MAX_ROBOTS_BYTES", str(512 * 1024))
 USER_AGENT = f"govhealth/0.1 (+{GOVHEALTH_CONTACT_URL}; government website health inspection)"
 
 # Politeness: a government site must never be hammered (README: How a site is inspected, politeness).
-ROBOTSTXT_OBEY = False  # the spider reads robots.txt itself (Crawl-delay, and Disallow per GOVHEALTH_OBEY_ROBOTS)
+ROBOTSTXT_OBEY = (
+    False  # the spider reads robots.txt itself (Crawl-delay, and Disallow per GOVHEALTH_OBEY_ROBOTS)
+)
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.25

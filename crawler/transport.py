@@ -38,7 +38,10 @@ def transport_error(failure: Failure) -> str:
     host = (urlsplit(request.url).hostname or "") if request is not None else ""
     if isinstance(exc, HttpError) and 300 <= exc.response.status < 400:
         location = exc.response.headers.get(b"Location") or b""
-        if not location.lower().startswith((b"http:", b"https:", b"/")) and b":" in location.split(b"/", 1)[0]:
+        if (
+            not location.lower().startswith((b"http:", b"https:", b"/"))
+            and b":" in location.split(b"/", 1)[0]
+        ):
             return "unsupported_scheme"  # a redirect to file:, ftp:, data: ... is not followed
     if isinstance(exc, IgnoreRequest) and "redirect" in str(exc):
         chain = failure.request.meta.get("redirect_urls", [])  # type: ignore[attr-defined]
@@ -50,8 +53,14 @@ def transport_error(failure: Failure) -> str:
         if any(isinstance(c, types) for c in causes):
             if error == "dns" and POLICY.refused(host):
                 return "private_address"  # the address rule left the host no address (crawler/netguard.py)
-            refused = any(isinstance(c, DownloadConnectionRefusedError | ConnectionRefusedError) for c in causes)
-            if error in ("timeout", "network_unreachable", "connection_refused") and not refused and POLICY.only_v6(host):
+            refused = any(
+                isinstance(c, DownloadConnectionRefusedError | ConnectionRefusedError) for c in causes
+            )
+            if (
+                error in ("timeout", "network_unreachable", "connection_refused")
+                and not refused
+                and POLICY.only_v6(host)
+            ):
                 return "network_unreachable"  # an IPv6 host that this inspection host has no route to
             if error == "connection_reset" and ("ssl" in text or "tls" in text or "certificate" in text):
                 return "ssl"
@@ -67,7 +76,14 @@ _TRANSPORT_ERRORS: tuple[tuple[str, tuple[type[BaseException], ...]], ...] = (
     ("timeout", (DownloadTimeoutError, TimeoutError, TCPTimedOutError)),
     (
         "connection_reset",
-        (DownloadFailedError, ResponseDataLossError, ResponseFailed, ResponseNeverReceived, ConnectionLost, ConnectionDone),
+        (
+            DownloadFailedError,
+            ResponseDataLossError,
+            ResponseFailed,
+            ResponseNeverReceived,
+            ConnectionLost,
+            ConnectionDone,
+        ),
     ),
     ("network_unreachable", (NoRouteError,)),
     ("unsupported_scheme", (NotSupported, UnsupportedURLSchemeError)),  # a redirect to file:, ftp:, data: ...

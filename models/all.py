@@ -11,4 +11,16 @@ from models.probe import Probe
 from models.run import CrawlRun
 from models.site import ColumnOverride, Site
 
-__all__ = ["Base", "CachedLink", "Column", "ColumnOverride", "CrawlRun", "Finding", "FindingHistory", "LinkCheck", "NightlyRun", "Probe", "Site"]
+__all__ = [
+    "Base",
+    "CachedLink",
+    "Column",
+    "ColumnOverride",
+    "CrawlRun",
+    "Finding",
+    "FindingHistory",
+    "LinkCheck",
+    "NightlyRun",
+    "Probe",
+    "Site",
+]

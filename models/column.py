@@ -21,7 +21,9 @@ class Column(Base):
     url: Mapped[Url]
     name: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(32))
-    how: Mapped[str] = mapped_column(String(32), comment="how it was found: nav, block, sidebar, breadcrumb, meta, list")
+    how: Mapped[str] = mapped_column(
+        String(32), comment="how it was found: nav, block, sidebar, breadcrumb, meta, list"
+    )
     page_kind: Mapped[str] = mapped_column(String(16), comment="list, single, empty or unknown")
     item_count: Mapped[int | None]
     latest_date: Mapped[date | None]

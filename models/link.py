@@ -29,5 +29,7 @@ class LinkCheck(Base):
     link_text: Mapped[str | None] = mapped_column(String(500))
     sources: Mapped[list[str]] = mapped_column(JSON, default=list, comment="pages linking here (capped)")
     source_count: Mapped[int] = mapped_column(default=0)
-    attempts: Mapped[int] = mapped_column(default=1, comment="checks made, the confirmation re-check included")
+    attempts: Mapped[int] = mapped_column(
+        default=1, comment="checks made, the confirmation re-check included"
+    )
     checked_at: Mapped[datetime]

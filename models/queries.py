@@ -16,8 +16,18 @@ from models.run import RUN_COMPLETE, CrawlRun
 from models.site import Site
 
 COLUMN_FIELDS = (
-    "site_code", "site_name", "run_id", "name", "url", "category", "status", "page_kind", "item_count",
-    "latest_date", "how", "reason",
+    "site_code",
+    "site_name",
+    "run_id",
+    "name",
+    "url",
+    "category",
+    "status",
+    "page_kind",
+    "item_count",
+    "latest_date",
+    "how",
+    "reason",
 )
 EXPORT_FIELDS = (
     "site_code",
@@ -127,9 +137,20 @@ def column_records(session: Session, run_ids: list[int]) -> list[dict[str, Any]]
         .order_by(Site.code, Column.url)
     )
     return [
-        {"site_code": code, "site_name": name, "run_id": c.run_id, "name": c.name, "url": c.url,
-         "category": c.category, "status": c.status, "page_kind": c.page_kind, "item_count": c.item_count,
-         "latest_date": c.latest_date.isoformat() if c.latest_date else None, "how": c.how, "reason": c.reason}
+        {
+            "site_code": code,
+            "site_name": name,
+            "run_id": c.run_id,
+            "name": c.name,
+            "url": c.url,
+            "category": c.category,
+            "status": c.status,
+            "page_kind": c.page_kind,
+            "item_count": c.item_count,
+            "latest_date": c.latest_date.isoformat() if c.latest_date else None,
+            "how": c.how,
+            "reason": c.reason,
+        }
         for c, code, name in session.execute(query)
     ]
 

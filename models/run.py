@@ -23,11 +23,17 @@ class CrawlRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
-    nightly_id: Mapped[int | None] = mapped_column(ForeignKey("nightly_runs.id", ondelete="SET NULL"), index=True)
+    nightly_id: Mapped[int | None] = mapped_column(
+        ForeignKey("nightly_runs.id", ondelete="SET NULL"), index=True
+    )
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(16), default=RUN_RUNNING, comment="running/complete/incomplete/failed")
-    budget_hit: Mapped[str | None] = mapped_column(String(32), comment="max_pages, max_depth, max_seconds or None")
+    status: Mapped[str] = mapped_column(
+        String(16), default=RUN_RUNNING, comment="running/complete/incomplete/failed"
+    )
+    budget_hit: Mapped[str | None] = mapped_column(
+        String(32), comment="max_pages, max_depth, max_seconds or None"
+    )
     close_reason: Mapped[str | None] = mapped_column(String(64), comment="Scrapy's finish reason")
     limits: Mapped[list[str] | None] = mapped_column(
         JSON, comment="every limit that fired (budgets, page cuts, capped Crawl-delay), in order"

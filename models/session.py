@@ -45,7 +45,9 @@ def make_engine(url: str) -> Engine:
             engine = create_engine(parsed, connect_args={"timeout": 30})
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine
-        return create_engine(parsed, pool_pre_ping=True, connect_args=_connect_args(parsed.get_backend_name()))
+        return create_engine(
+            parsed, pool_pre_ping=True, connect_args=_connect_args(parsed.get_backend_name())
+        )
     except (ArgumentError, ImportError, ValueError) as exc:
         raise DatabaseError(f"invalid database URL {safe_url(url)}: {exc}") from exc
 

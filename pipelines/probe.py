@@ -76,8 +76,11 @@ class ProbePipeline:
         try:
             expected = self.expected()
             if expected is not None and len(self.probes) != expected:
-                logger.warning("The probe pass stopped early (%d of %d sites): nothing stored",
-                               len(self.probes), expected)
+                logger.warning(
+                    "The probe pass stopped early (%d of %d sites): nothing stored",
+                    len(self.probes),
+                    expected,
+                )
                 return
             self.store()
         finally:
@@ -92,18 +95,27 @@ class ProbePipeline:
     def store(self) -> None:
         assert self.sessions is not None
         rows = [
-            {"site_id": i.site_id, "at": i.at, "ok": i.ok, "status": i.status, "elapsed_ms": i.elapsed_ms,
-             "error": i.error}
+            {
+                "site_id": i.site_id,
+                "at": i.at,
+                "ok": i.ok,
+                "status": i.status,
+                "elapsed_ms": i.elapsed_ms,
+                "error": i.error,
+            }
             for i in self.probes
         ]
         size = self.config.batch_size
         try:
             with self.sessions.begin() as session:
                 for start in range(0, len(rows), size):
-                    session.execute(insert(Probe), rows[start:start + size])
+                    session.execute(insert(Probe), rows[start : start + size])
         except SQLAlchemyError:
-            logger.exception("Could not store the probe pass (%d probes) in %s",
-                             len(rows), safe_url(self.config.database_url))
+            logger.exception(
+                "Could not store the probe pass (%d probes) in %s",
+                len(rows),
+                safe_url(self.config.database_url),
+            )
             raise
         self.stored = True
         assert self.crawler.stats is not None

@@ -68,7 +68,13 @@ def card_for(session: Session, site: Site, run: CrawlRun | None, rules: RuleSet,
         latest = (run.stats or {}).get("govhealth/homepage/latest_date")
         if latest:
             homepage_age = (as_of - date.fromisoformat(latest)).days
-    return score_site(views, rules, probes=probes, measured=measured_in(session, run, probes), homepage_age_days=homepage_age)
+    return score_site(
+        views,
+        rules,
+        probes=probes,
+        measured=measured_in(session, run, probes),
+        homepage_age_days=homepage_age,
+    )
 
 
 def score_records(
@@ -87,15 +93,22 @@ def score_records(
         run = by_site.get(site.id)
         card = card_for(session, site, run, rules, as_of)
         records.append(
-            {"site_code": site.code, "site_name": site.name, "level": site.level, "run_id": run.id if run else None,
-             **card.to_dict()}
+            {
+                "site_code": site.code,
+                "site_name": site.name,
+                "level": site.level,
+                "run_id": run.id if run else None,
+                **card.to_dict(),
+            }
         )
     return records
 
 
 def score_row(record: dict[str, Any]) -> dict[str, Any]:
     """A flat row of the workbook's scores sheet: one column per rule's deduction."""
-    row = {key: record[key] for key in ("site_code", "site_name", "level", "run_id", "total_deduction", "score")}
+    row = {
+        key: record[key] for key in ("site_code", "site_name", "level", "run_id", "total_deduction", "score")
+    }
     for line in record["rules"]:
         row[line["id"]] = line["deduction"] if line["measured"] else "not measured"
     row["vetoes"] = "|".join(record["vetoes"])

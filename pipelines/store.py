@@ -103,10 +103,14 @@ class StorePipeline:
         with self.sessions.begin() as session:
             self.insert_batches(session, LinkCheck, (self.link_row(t, now) for t in checks))
             self.insert_batches(
-                session, Finding, ({**f, "run_id": self.run_id, "site_id": end.site_id, "detected_at": now} for f in findings)
+                session,
+                Finding,
+                ({**f, "run_id": self.run_id, "site_id": end.site_id, "detected_at": now} for f in findings),
             )
             self.insert_batches(session, Column, ({**c, "run_id": self.run_id} for c in end.columns))
-            if end.reason in INSPECTED_REASONS:  # a partial run (Ctrl-C, SIGTERM) is never reported: no history either
+            if (
+                end.reason in INSPECTED_REASONS
+            ):  # a partial run (Ctrl-C, SIGTERM) is never reported: no history either
                 self.update_history(session, end.site_id, findings, now, complete=end.complete)
             run = session.get_one(CrawlRun, self.run_id)
             run.finished_at = now
@@ -122,7 +126,12 @@ class StorePipeline:
         stats.set_value("govhealth/stored/link_checks", len(checks))
         logger.info(
             "Stored run %d of %s: %d pages, %d targets, %d findings (%s)",
-            self.run_id, end.site_code, self.pages, len(checks), len(findings), run.status,
+            self.run_id,
+            end.site_code,
+            self.pages,
+            len(checks),
+            len(findings),
+            run.status,
         )
 
     def insert_batches(self, session: Session, model: type, rows: Iterable[dict[str, Any]]) -> None:
@@ -148,12 +157,22 @@ class StorePipeline:
         }
 
     def update_history(
-        self, session: Session, site_id: int, findings: Sequence[dict[str, Any]], now: datetime, *, complete: bool
+        self,
+        session: Session,
+        site_id: int,
+        findings: Sequence[dict[str, Any]],
+        now: datetime,
+        *,
+        complete: bool,
     ) -> None:
         """Carry each finding's identity across runs; an incomplete run resolves nothing."""
-        rows = {h.fingerprint: h for h in session.scalars(select(FindingHistory).where(FindingHistory.site_id == site_id))}
+        rows = {
+            h.fingerprint: h
+            for h in session.scalars(select(FindingHistory).where(FindingHistory.site_id == site_id))
+        }
         previous = {
-            fp: HistoryState(fp, h.first_seen, h.last_seen, h.runs_seen, h.resolved_at) for fp, h in rows.items()
+            fp: HistoryState(fp, h.first_seen, h.last_seen, h.runs_seen, h.resolved_at)
+            for fp, h in rows.items()
         }
         by_fp = {f["fingerprint"]: f for f in findings}
         for fp, state in advance_history(previous, by_fp.keys(), run_time=now, run_complete=complete).items():
@@ -174,4 +193,6 @@ def batched(rows: Iterable[dict[str, Any]], size: int) -> Iterable[list[dict[str
 
 
 def _jsonable(stats: dict[str, Any]) -> dict[str, Any]:
-    return {k: v if isinstance(v, int | float | str | bool) or v is None else str(v) for k, v in stats.items()}
+    return {
+        k: v if isinstance(v, int | float | str | bool) or v is None else str(v) for k, v in stats.items()
+    }

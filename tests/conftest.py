@@ -27,7 +27,11 @@ REDIS_ENV = "GOVHEALTH_TEST_REDIS_URL"
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """In CI the PostgreSQL and Redis tests must run: a missing server fails the run instead of skipping."""
     for marker, env in (("postgres", PG_ENV), ("redis", REDIS_ENV)):
-        if os.environ.get("CI") and not os.environ.get(env) and any(i.get_closest_marker(marker) for i in items):
+        if (
+            os.environ.get("CI")
+            and not os.environ.get(env)
+            and any(i.get_closest_marker(marker) for i in items)
+        ):
             raise pytest.UsageError(f"CI is set but {env} is not: the {marker} tests would be skipped")
 
 
@@ -82,7 +86,9 @@ def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
-def register_site(db_url: str, code: str, url: str, name: str = "测试县人民政府", domains: tuple[str, ...] = ()) -> None:
+def register_site(
+    db_url: str, code: str, url: str, name: str = "测试县人民政府", domains: tuple[str, ...] = ()
+) -> None:
     """Register one site directly (what `scrapy sites import` does for a file)."""
     engine = open_database(db_url)
     try:

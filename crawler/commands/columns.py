@@ -48,16 +48,32 @@ class Command(GovHealthCommand):
         with self.session() as session:
             runs = select_runs(session, code=opts.code, run_id=opts.run)
             if not runs:
-                raise GovHealthError(f"site {opts.code} has no finished crawl yet: run 'scrapy crawl portal -a code={opts.code}'")
+                raise GovHealthError(
+                    f"site {opts.code} has no finished crawl yet: run 'scrapy crawl portal -a code={opts.code}'"
+                )
             columns = column_records(session, [r.id for r in runs])
         if opts.format == "json":
             print(json.dumps(columns, ensure_ascii=False, indent=2))
             return
-        rows = [[c["name"], c["category"], c["status"], "" if c["item_count"] is None else str(c["item_count"]),
-                 c["latest_date"] or "", c["how"], c["url"]] for c in columns]
-        counts = {s: sum(1 for c in columns if c["status"] == s) for s in ("ok", "blank", "stale", "unverified", "single")}
-        title = (f"{opts.code or ''} run {runs[0].id}: {len(columns)} columns · "
-                 + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
+        rows = [
+            [
+                c["name"],
+                c["category"],
+                c["status"],
+                "" if c["item_count"] is None else str(c["item_count"]),
+                c["latest_date"] or "",
+                c["how"],
+                c["url"],
+            ]
+            for c in columns
+        ]
+        counts = {
+            s: sum(1 for c in columns if c["status"] == s)
+            for s in ("ok", "blank", "stale", "unverified", "single")
+        }
+        title = f"{opts.code or ''} run {runs[0].id}: {len(columns)} columns · " + ", ".join(
+            f"{n} {s}" for s, n in counts.items() if n
+        )
         print_table(rows, ("name", "category", "status", "items", "newest", "found by", "url"), title=title)
 
     def import_overrides(self, path: str) -> None:
@@ -77,11 +93,15 @@ class Command(GovHealthCommand):
                 if code not in sites:
                     errors.append(f"row {number}: unknown site code {code!r}")
                 if category and category not in CATEGORIES:
-                    errors.append(f"row {number}: category {category!r} is not one of {', '.join(sorted(CATEGORIES))}")
+                    errors.append(
+                        f"row {number}: category {category!r} is not one of {', '.join(sorted(CATEGORIES))}"
+                    )
                 if not (row.get("url") or "").startswith(("http://", "https://")):
                     errors.append(f"row {number}: url must be an http(s) URL")
             if errors:
-                raise GovHealthError(f"{path}: {len(errors)} problem(s); nothing imported: " + "; ".join(errors))
+                raise GovHealthError(
+                    f"{path}: {len(errors)} problem(s); nothing imported: " + "; ".join(errors)
+                )
             existing = {(o.site_id, o.url): o for o in session.scalars(select(ColumnOverride))}
             for row in rows:
                 key = (sites[row["code"].strip()], normalize_url(row["url"].strip()))

@@ -23,7 +23,9 @@ class Command(ScrapyCrawlCommand):
         if args[:1] == ["portal"] and code:
             assert self.settings is not None
             try:
-                check_crawl_settings(self.settings)  # a wrong setting or rules file is one line, not a traceback
+                check_crawl_settings(
+                    self.settings
+                )  # a wrong setting or rules file is one line, not a traceback
                 engine = open_database(str(self.settings.get("GOVHEALTH_DATABASE_URL")))
                 try:
                     with make_sessionmaker(engine)() as session:
@@ -36,5 +38,9 @@ class Command(ScrapyCrawlCommand):
                 return
         super().run(args, opts)
         stats = getattr(self, "last_stats", None)
-        if stats is not None and stats.get("finish_reason") not in (None, "finished", "govhealth_max_seconds"):
+        if stats is not None and stats.get("finish_reason") not in (
+            None,
+            "finished",
+            "govhealth_max_seconds",
+        ):
             self.exitcode = 1

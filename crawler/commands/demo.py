@@ -69,10 +69,25 @@ class Command(GovHealthCommand):
                     if b"EXTERNAL" in data:
                         page.write_bytes(data.replace(b"EXTERNAL", external.base.encode()))
                 with SiteServer(root) as site:
-                    print(f"== serving the demo portal at {site.url('/index.html')} (external portal at {external.base})")
+                    print(
+                        f"== serving the demo portal at {site.url('/index.html')} (external portal at {external.base})"
+                    )
                     with self.session(write=True) as session:
-                        upsert_sites(session, [SiteRow(DEMO_CODE, DEMO_NAME, site.url("/index.html"), "county",  # type: ignore[arg-type]
-                                                       "示例县人民政府办公室", (), True, 2)])
+                        upsert_sites(
+                            session,
+                            [
+                                SiteRow(
+                                    DEMO_CODE,
+                                    DEMO_NAME,
+                                    site.url("/index.html"),
+                                    "county",  # type: ignore[arg-type]
+                                    "示例县人民政府办公室",
+                                    (),
+                                    True,
+                                    2,
+                                )
+                            ],
+                        )
                     print(f"== registered {DEMO_CODE} {DEMO_NAME}; crawling it into {self.database_url}")
                     assert self.crawler_process is not None
                     self.crawler_process.crawl(PortalSpider, code=DEMO_CODE)
@@ -88,19 +103,44 @@ class Command(GovHealthCommand):
         if not runs:
             raise GovHealthError("the demo crawl did not finish: see the log above")
         run = runs[0]
-        print(f"== run {run.id}: {run.status}, {run.pages} pages, {run.targets} link targets checked "
-              f"({run.broken} broken, {run.unverified} unverified)")
+        print(
+            f"== run {run.id}: {run.status}, {run.pages} pages, {run.targets} link targets checked "
+            f"({run.broken} broken, {run.unverified} unverified)"
+        )
         counts = Counter(f["kind"] for f in findings)
-        print_table([[k, str(n)] for k, n in sorted(counts.items())], ("finding kind", "count"), title="Findings")
         print_table(
-            [[f["kind"], f["url"], str(f["status"] or ""), f["error"] or "", f["link_text"] or f["column_name"] or ""]
-             for f in findings],
-            ("kind", "url", "status", "error", "text / column"), title="Findings with evidence",
+            [[k, str(n)] for k, n in sorted(counts.items())], ("finding kind", "count"), title="Findings"
+        )
+        print_table(
+            [
+                [
+                    f["kind"],
+                    f["url"],
+                    str(f["status"] or ""),
+                    f["error"] or "",
+                    f["link_text"] or f["column_name"] or "",
+                ]
+                for f in findings
+            ],
+            ("kind", "url", "status", "error", "text / column"),
+            title="Findings with evidence",
         )
         if columns:
-            print_table([[c["name"], c["category"], c["status"], str(c["item_count"] or ""), c["latest_date"] or "",
-                          c["url"]] for c in columns],
-                        ("column", "category", "status", "items", "newest", "url"), title="Column inventory")
+            print_table(
+                [
+                    [
+                        c["name"],
+                        c["category"],
+                        c["status"],
+                        str(c["item_count"] or ""),
+                        c["latest_date"] or "",
+                        c["url"],
+                    ]
+                    for c in columns
+                ],
+                ("column", "category", "status", "items", "newest", "url"),
+                title="Column inventory",
+            )
         for card in bundle.cards:
             print_card(card)
         write_bundle(output, "xlsx", bundle)

@@ -27,7 +27,9 @@ class Command(GovHealthCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("--code", help="the site (网站标识码)")
-        parser.add_argument("--runs", type=int, nargs=2, metavar=("OLD", "NEW"), help="compare these two runs")
+        parser.add_argument(
+            "--runs", type=int, nargs=2, metavar=("OLD", "NEW"), help="compare these two runs"
+        )
         parser.add_argument("--format", choices=("table", "json"), default="table")
 
     def handle(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -40,23 +42,53 @@ class Command(GovHealthCommand):
             if opts.runs:
                 old_id, new_id = opts.runs
             else:
-                ids = list(session.scalars(
-                    select(CrawlRun.id).where(CrawlRun.site_id == site.id, CrawlRun.status == RUN_COMPLETE)
-                    .order_by(CrawlRun.id.desc()).limit(2)
-                ))
+                ids = list(
+                    session.scalars(
+                        select(CrawlRun.id)
+                        .where(CrawlRun.site_id == site.id, CrawlRun.status == RUN_COMPLETE)
+                        .order_by(CrawlRun.id.desc())
+                        .limit(2)
+                    )
+                )
                 if len(ids) < 2:
                     raise GovHealthError(f"site {opts.code} has {len(ids)} complete run(s); a diff needs two")
                 new_id, old_id = ids
-            old, new = ({f.fingerprint: f for f in session.scalars(select(Finding).where(Finding.run_id == run_id))}
-                        for run_id in (old_id, new_id))
+            old, new = (
+                {f.fingerprint: f for f in session.scalars(select(Finding).where(Finding.run_id == run_id))}
+                for run_id in (old_id, new_id)
+            )
         result = diff_runs(old.keys(), new.keys())
-        groups = {"new": (result.new, new), "persisting": (result.persisting, new), "fixed": (result.fixed, old)}
+        groups = {
+            "new": (result.new, new),
+            "persisting": (result.persisting, new),
+            "fixed": (result.fixed, old),
+        }
         if opts.format == "json":
-            print(json.dumps({"site_code": opts.code, "old_run": old_id, "new_run": new_id, **{
-                name: [{"kind": found[fp].kind, "url": found[fp].url, "fingerprint": fp} for fp in fps]
-                for name, (fps, found) in groups.items()}}, ensure_ascii=False, indent=2))
+            print(
+                json.dumps(
+                    {
+                        "site_code": opts.code,
+                        "old_run": old_id,
+                        "new_run": new_id,
+                        **{
+                            name: [
+                                {"kind": found[fp].kind, "url": found[fp].url, "fingerprint": fp}
+                                for fp in fps
+                            ]
+                            for name, (fps, found) in groups.items()
+                        },
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
             return
         rows = [[name, found[fp].kind, found[fp].url] for name, (fps, found) in groups.items() for fp in fps]
-        print_table(rows, ("change", "kind", "url"), title=(
-            f"{opts.code}: run {old_id} → {new_id}: {len(result.new)} new, {len(result.persisting)} persisting, "
-            f"{len(result.fixed)} fixed"))
+        print_table(
+            rows,
+            ("change", "kind", "url"),
+            title=(
+                f"{opts.code}: run {old_id} → {new_id}: {len(result.new)} new, {len(result.persisting)} persisting, "
+                f"{len(result.fixed)} fixed"
+            ),
+        )

@@ -53,7 +53,9 @@ class Command(GovHealthCommand):
         assert self.settings is not None
         try:
             config = ProbeConfig.from_settings(self.settings)
-            ProbeStoreConfig.from_settings(self.settings)  # the pipeline's turn comes after the pass: check it now
+            ProbeStoreConfig.from_settings(
+                self.settings
+            )  # the pipeline's turn comes after the pass: check it now
         except ValueError as exc:
             raise UsageError(str(exc), print_help=False) from None
         probe_settings: dict[str, Any] = {
@@ -88,9 +90,13 @@ class Command(GovHealthCommand):
         pipeline = probe_pipeline(crawler)
         items = pipeline.probes if pipeline is not None else []
         if len(items) != len(sites):
-            raise GovHealthError(f"the probe pass stopped early ({len(items)} of {len(sites)} sites): nothing stored")
+            raise GovHealthError(
+                f"the probe pass stopped early ({len(items)} of {len(sites)} sites): nothing stored"
+            )
         if pipeline is None or not pipeline.stored:
-            raise GovHealthError(f"the probe pass ({len(items)} sites) could not be stored: see the log above")
+            raise GovHealthError(
+                f"the probe pass ({len(items)} sites) could not be stored: see the log above"
+            )
         report(sorted(items, key=lambda i: i.code))
 
 
@@ -106,8 +112,10 @@ def report(items: list[ProbeItem]) -> None:
     """The summary line, then one line per failed site."""
     failed = [i for i in items if not i.ok]
     times = [i.elapsed_ms for i in items if i.elapsed_ms is not None] or [0]
-    print(f"probed {len(items)} homepages: {len(items) - len(failed)} ok, {len(failed)} failed "
-          f"(p50 {round(statistics.median(times))} ms, max {max(times)} ms)")
+    print(
+        f"probed {len(items)} homepages: {len(items) - len(failed)} ok, {len(failed)} failed "
+        f"(p50 {round(statistics.median(times))} ms, max {max(times)} ms)"
+    )
     for i in failed:
         print(f"  {i.code} {i.name}: {i.error}" + (f" (HTTP {i.status})" if i.status else ""))
     sys.stdout.flush()

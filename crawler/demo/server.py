@@ -53,7 +53,11 @@ class SiteHandler(SimpleHTTPRequestHandler):
         handler(method, parts[1:])
 
     def send_body(
-        self, status: int, body: str | bytes = "", content_type: str = "text/html; charset=utf-8", **headers: str
+        self,
+        status: int,
+        body: str | bytes = "",
+        content_type: str = "text/html; charset=utf-8",
+        **headers: str,
     ) -> None:
         data = body.encode("utf-8") if isinstance(body, str) else body
         self.send_response(status)
@@ -134,11 +138,18 @@ class SiteHandler(SimpleHTTPRequestHandler):
     def route_gate(self, method: str, args: list[str]) -> None:
         kind = args[0]
         if kind == "ruishu":
-            self.send_body(412, "<html><script>$_ts=window['$_ts'];if(!$_ts)$_ts={};$_ts.nsd=1234;</script></html>")
+            self.send_body(
+                412, "<html><script>$_ts=window['$_ts'];if(!$_ts)$_ts={};$_ts.nsd=1234;</script></html>"
+            )
         elif kind == "jsl":
-            self.send_body(521, "<script>document.cookie=('__jsl_clearance=1');location.href=location.pathname</script>")
+            self.send_body(
+                521, "<script>document.cookie=('__jsl_clearance=1');location.href=location.pathname</script>"
+            )
         else:
-            self.send_body(403, "<html><title>访问被拦截</title><body>您的访问请求可能对网站造成安全威胁，已被Web应用防火墙拦截</body></html>")
+            self.send_body(
+                403,
+                "<html><title>访问被拦截</title><body>您的访问请求可能对网站造成安全威胁，已被Web应用防火墙拦截</body></html>",
+            )
 
     def route_to_error(self, method: str, args: list[str]) -> None:
         self.send_body(302, "", Location="/404.html")

@@ -47,7 +47,9 @@ class LinkChecker:
         @property
         def budget(self) -> CrawlBudget: ...
 
-    def check_request(self, url: str, method: str = "HEAD", *, recheck: bool = False, depth: int = 0) -> Request:
+    def check_request(
+        self, url: str, method: str = "HEAD", *, recheck: bool = False, depth: int = 0
+    ) -> Request:
         meta: dict[str, Any] = {
             "handle_httpstatus_list": ERROR_STATUSES,
             "govhealth_target": url,
@@ -100,7 +102,9 @@ class LinkChecker:
         if response.request is not None and response.request.method == "HEAD" and needs_get(obs):
             yield self.check_request(target, "GET", recheck=response.meta.get("govhealth_recheck", False))
             return
-        self.record(target, classify(obs), response.status, recheck=response.meta.get("govhealth_recheck", False))
+        self.record(
+            target, classify(obs), response.status, recheck=response.meta.get("govhealth_recheck", False)
+        )
 
     def on_error(self, failure: Failure) -> Iterator[Request]:
         request = failure.request  # type: ignore[attr-defined]

@@ -64,7 +64,9 @@ class ColumnReader:
 
     def _register_column(self, url: str, found: ColumnLink, *, top_level: bool) -> ColumnReading:
         self.column_keys.add(column_key(url))
-        self.columns[url] = column = ColumnReading(url=url, name=found.name, how=found.how, top_level=top_level)
+        self.columns[url] = column = ColumnReading(
+            url=url, name=found.name, how=found.how, top_level=top_level
+        )
         return column
 
     def own_column(self, doc: Document, url: str, depth: int) -> Iterator[Any]:
@@ -74,7 +76,9 @@ class ColumnReader:
         """
         if not might_be_column(doc.html, doc.url):  # most pages are ruled out before the column reading
             return
-        own = page_as_column(doc.html, doc.url, self.config.today, self.config.placeholders, page=doc.column_page)
+        own = page_as_column(
+            doc.html, doc.url, self.config.today, self.config.placeholders, page=doc.column_page
+        )
         if own is None:
             return
         found, page = own
@@ -83,18 +87,40 @@ class ColumnReader:
         yield from self.read_column(column, page, url, depth)
 
     def column_request(
-        self, url: str, kind: str, column: ColumnReading, *, method: str = "GET", form: dict[str, str] | None = None
+        self,
+        url: str,
+        kind: str,
+        column: ColumnReading,
+        *,
+        method: str = "GET",
+        form: dict[str, str] | None = None,
     ) -> Request:
         """A follow-up fetch for a column's list (paging, dataproxy, frame) or for an article's date."""
         column.pending += 1
         meta = {"handle_httpstatus_list": ERROR_STATUSES}
         cb_kwargs = {"column_url": column.url, "kind": kind}
         if form:
-            return FormRequest(url, formdata=form, method=method, callback=self.parse_column_extra,
-                               errback=self.column_extra_failed, dont_filter=True, meta=meta, cb_kwargs=cb_kwargs,
-                               priority=-3)
-        return Request(url, method=method, callback=self.parse_column_extra, errback=self.column_extra_failed,
-                       dont_filter=True, meta=meta, cb_kwargs=cb_kwargs, priority=-3)
+            return FormRequest(
+                url,
+                formdata=form,
+                method=method,
+                callback=self.parse_column_extra,
+                errback=self.column_extra_failed,
+                dont_filter=True,
+                meta=meta,
+                cb_kwargs=cb_kwargs,
+                priority=-3,
+            )
+        return Request(
+            url,
+            method=method,
+            callback=self.parse_column_extra,
+            errback=self.column_extra_failed,
+            dont_filter=True,
+            meta=meta,
+            cb_kwargs=cb_kwargs,
+            priority=-3,
+        )
 
     def read_column(self, column: ColumnReading, page: ListPage, url: str, depth: int) -> Iterator[Any]:
         column.page_kind, column.placeholder, column.reason = page.kind, page.placeholder, page.reason
@@ -102,11 +128,15 @@ class ColumnReader:
             column.name = page.name  # breadcrumb / ColumnName meta beat shortened nav or block titles
         self.add_items(column, page.items)
         for next_page in page.next_pages:  # TRS pager pages: a visitor opens them from the pager links
-            yield from self.follow(ExtractedLink(next_page, "分页", ResourceType.PAGE), normalize_url(url), depth + 1)
+            yield from self.follow(
+                ExtractedLink(next_page, "分页", ResourceType.PAGE), normalize_url(url), depth + 1
+            )
         if not page.items and page.kind != PageKind.SINGLE:
             if page.dataproxy is not None and page.total != 0:
                 proxy_url, form = page.dataproxy.page(1)
-                yield self.column_request(proxy_url, "dataproxy", column, method=page.dataproxy.method, form=form)
+                yield self.column_request(
+                    proxy_url, "dataproxy", column, method=page.dataproxy.method, form=form
+                )
             elif frames := [f for f in page.frames if self.is_internal(f)]:
                 yield self.column_request(frames[0], "page", column)
             elif page.next_pages:
@@ -118,7 +148,9 @@ class ColumnReader:
         column.dates.extend(item.date for item in items if item.date)
         column.undated += sum(1 for item in items if item.date is None)
 
-    def date_fallback(self, column: ColumnReading, items: tuple[ListItem, ...] | list[ListItem]) -> Iterator[Request]:
+    def date_fallback(
+        self, column: ColumnReading, items: tuple[ListItem, ...] | list[ListItem]
+    ) -> Iterator[Request]:
         """A list without any date: read the newest items' article pages (as few as needed)."""
         if column.dates or not items:
             return
@@ -133,7 +165,9 @@ class ColumnReader:
                 column.reason = f"{kind} fetch failed: HTTP {response.status}"
             return
         if kind == "article":
-            found = article_pubdate(response.text, self.config.today) or date_from_url(response.url, self.config.today)
+            found = article_pubdate(response.text, self.config.today) or date_from_url(
+                response.url, self.config.today
+            )
             if found:
                 column.dates.append(found)
         elif kind == "dataproxy":

@@ -17,7 +17,9 @@ class SiteHosts:
     def __init__(self, homepage: str, domains: Iterable[str]) -> None:
         domains = tuple(domains)
         self.own_netlocs = {urlsplit(homepage).netloc}
-        self.netloc_internal: dict[str, bool] = {}  # is_internal per host:port, most targets share a few hosts
+        self.netloc_internal: dict[
+            str, bool
+        ] = {}  # is_internal per host:port, most targets share a few hosts
         self.own_domains = {registered_domain(homepage), *(d.lower() for d in domains)} - {""}
         # the hosts that may resolve to private addresses (crawler/netguard.py)
         self.own_hosts = frozenset({urlsplit(homepage).hostname or "", *domains}) - {""}

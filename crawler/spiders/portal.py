@@ -100,9 +100,13 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
             },
         )
         settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
-        if (settings.getpriority("USER_AGENT") or 0) <= SETTINGS_PRIORITIES["project"]:  # -s USER_AGENT=... wins
+        if (settings.getpriority("USER_AGENT") or 0) <= SETTINGS_PRIORITIES[
+            "project"
+        ]:  # -s USER_AGENT=... wins
             contact = settings.get("GOVHEALTH_CONTACT_URL", "")
-            settings.set("USER_AGENT", f"govhealth/0.1 (+{contact}; government website health inspection)", "spider")
+            settings.set(
+                "USER_AGENT", f"govhealth/0.1 (+{contact}; government website health inspection)", "spider"
+            )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -116,7 +120,9 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
                 raise ValueError(f"max_pages must be >= 1, got {self.max_pages_arg}")
             config = replace(config, max_pages=self.max_pages_arg)
         self.config = config
-        self.site: SiteInfo = self.given_site if self.given_site is not None else self.load_site(config.database_url)
+        self.site: SiteInfo = (
+            self.given_site if self.given_site is not None else self.load_site(config.database_url)
+        )
         self.homepage = normalize_url(self.site.url)
         self.ledger = LinkLedger(self.homepage, config.sources_cap)
         self.hosts = SiteHosts(self.homepage, self.site.domains)
@@ -170,7 +176,9 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
 
     async def closed(self, reason: str) -> None:
         if self.link_cache is not None:
-            for url in self.claimed:  # cut short before their outcome: the waiting crawls check them themselves
+            for (
+                url
+            ) in self.claimed:  # cut short before their outcome: the waiting crawls check them themselves
                 for waiter in self.link_cache.abandon(url):
                     waiter(None, None)
             if self.owns_cache:
@@ -188,20 +196,31 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
         for target in self.ledger.checked():
             assert target.verdict is not None
             yield LinkItem(
-                url=target.url, resource_type=target.resource_type, internal=target.internal, verdict=target.verdict,
-                status=target.status, attempts=target.attempts, link_text=target.link_text,
-                sources=tuple(target.sources), source_count=target.source_count, on_homepage=target.on_homepage,
+                url=target.url,
+                resource_type=target.resource_type,
+                internal=target.internal,
+                verdict=target.verdict,
+                status=target.status,
+                attempts=target.attempts,
+                link_text=target.link_text,
+                sources=tuple(target.sources),
+                source_count=target.source_count,
+                on_homepage=target.on_homepage,
             )
         yield from self.columns.values()
         yield HomepageItem(self.homepage, self.homepage_read, self.homepage_latest, self.homepage_dated)
-        yield CrawlEndItem(self.site.id, self.site.code, reason, self.budget.budget_hit, tuple(self.budget.limits))
+        yield CrawlEndItem(
+            self.site.id, self.site.code, reason, self.budget.budget_hit, tuple(self.budget.limits)
+        )
 
     async def start(self) -> AsyncIterator[Any]:
         yield CrawlStartItem(self.site.id, self.site.code, self.nightly_id)
         yield self.request_homepage()
 
     def request_homepage(self) -> Request:
-        self.ledger.add(self.homepage, source_url=None, text=None, resource_type=ResourceType.PAGE, internal=True)
+        self.ledger.add(
+            self.homepage, source_url=None, text=None, resource_type=ResourceType.PAGE, internal=True
+        )
         self.pages_scheduled += 1
         request = self.page_request(self.homepage, depth=0)
         request.meta[HOMEPAGE_META] = True  # crawler/robots.py reads robots.txt before it
@@ -216,13 +235,19 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
             errback=self.on_error,
             dont_filter=True,
             priority=-depth,
-            meta={"handle_httpstatus_list": ERROR_STATUSES, "govhealth_target": url, "govhealth_depth": depth},
+            meta={
+                "handle_httpstatus_list": ERROR_STATUSES,
+                "govhealth_target": url,
+                "govhealth_depth": depth,
+            },
         )
 
     def follow(self, link: ExtractedLink, page_url: str, depth: int) -> Iterator[Request]:
         """Record that ``page_url`` links to ``link``; schedule its check the first time it is seen."""
         url = link.url
-        if len(url) > MAX_URL_LENGTH:  # a hostile href of 200,000 characters: no browser link, no column fits it
+        if (
+            len(url) > MAX_URL_LENGTH
+        ):  # a hostile href of 200,000 characters: no browser link, no column fits it
             self.hit_limit("max_url_length")
             return
         if len(self.ledger) >= self.config.max_targets and url not in self.ledger:
@@ -240,7 +265,10 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
             return
         host = urlsplit(url).hostname or ""
         if not internal and not self.config.allow_private and is_private_address(host):
-            self.record(url, Verdict(LinkState.UNVERIFIED, "private_address", f"{host} is a private address; not fetched"))
+            self.record(
+                url,
+                Verdict(LinkState.UNVERIFIED, "private_address", f"{host} is a private address; not fetched"),
+            )
             return
         if internal and self.robots is not None and self.robots.disallows(url):
             self.record(url, Verdict(LinkState.UNVERIFIED, "robots_disallowed", "robots.txt disallows it"))
@@ -282,8 +310,9 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
                 del self.columns[target]
                 column = None
             else:
-                page = analyse_list_page(html, response.url, self.config.today, self.config.placeholders,
-                                         page=doc.column_page)
+                page = analyse_list_page(
+                    html, response.url, self.config.today, self.config.placeholders, page=doc.column_page
+                )
                 yield from self.read_column(column, page, response.url, depth)
         if depth == 0 and not self.homepage_read:
             self.homepage_read = True

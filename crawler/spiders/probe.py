@@ -141,10 +141,15 @@ class ProbeSpider(Spider):
 
     def gate(self, response: Response) -> str | None:
         """The anti-bot gate or WAF that gave this error answer, if any."""
-        headers = {k.decode("latin-1").lower(): "\n".join(v.decode("latin-1") for v in vs)
-                   for k, vs in response.headers.items() if vs}
+        headers = {
+            k.decode("latin-1").lower(): "\n".join(v.decode("latin-1") for v in vs)
+            for k, vs in response.headers.items()
+            if vs
+        }
         body = response.text[:GATE_BODY_CHARS] if isinstance(response, TextResponse) else ""
-        return detect_anti_bot_gate(response.status, body, headers, (response.url, *response.meta.get("redirect_urls", ())))
+        return detect_anti_bot_gate(
+            response.status, body, headers, (response.url, *response.meta.get("redirect_urls", ()))
+        )
 
     def failed(self, failure: Failure) -> Iterator[ProbeItem]:
         if isinstance(failure.value, HttpError):  # a final 1xx/3xx that was not followed
@@ -158,5 +163,13 @@ class ProbeSpider(Spider):
         site: SiteInfo = meta["probe_site"]
         self.crawler.stats.inc_value(f"govhealth/probes/{'ok' if ok else 'failed'}")
         spent = meta.get("probe_spent")
-        return ProbeItem(site.id, site.code, site.name, meta.get("probe_at") or datetime.now(UTC), ok, status,
-                         round(spent * 1000) if spent is not None else None, error)
+        return ProbeItem(
+            site.id,
+            site.code,
+            site.name,
+            meta.get("probe_at") or datetime.now(UTC),
+            ok,
+            status,
+            round(spent * 1000) if spent is not None else None,
+            error,
+        )

@@ -67,7 +67,12 @@ def link_findings(targets: Iterable[CheckedTarget], homepage_url: str) -> list[d
     found = []
     for target in targets:
         verdict = target.verdict
-        if verdict is None or verdict.state is LinkState.OK or target.url == homepage_url or not target.sources:
+        if (
+            verdict is None
+            or verdict.state is LinkState.OK
+            or target.url == homepage_url
+            or not target.sources
+        ):
             continue
         kind = FindingKind.BROKEN_LINK if verdict.state is LinkState.BROKEN else FindingKind.UNVERIFIED_LINK
         found.append(
@@ -96,6 +101,11 @@ def homepage_finding(homepage: CheckedTarget | None) -> dict[str, Any] | None:
     verdict = homepage.verdict
     kind = FindingKind.SITE_UNREACHABLE if verdict.state is LinkState.BROKEN else FindingKind.UNVERIFIED_LINK
     return blank_finding(
-        kind, homepage.url, status=homepage.status, error=verdict.error, reason=verdict.reason, on_homepage=True,
+        kind,
+        homepage.url,
+        status=homepage.status,
+        error=verdict.error,
+        reason=verdict.reason,
+        on_homepage=True,
         resource_type="page",
     )

@@ -56,16 +56,41 @@ def judge_column(
     when its content area is empty or a placeholder, never stale.
     """
     fields = {"column_name": reading.name, "column_category": category, "item_count": reading.item_count}
-    if single_page and not reading.error and reading.page_kind in (PageKind.LIST, PageKind.UNKNOWN, PageKind.SINGLE):
-        return ColumnVerdict(ColumnStatus.SINGLE, None, "content page (a single-page column): not judged for staleness")
+    if (
+        single_page
+        and not reading.error
+        and reading.page_kind in (PageKind.LIST, PageKind.UNKNOWN, PageKind.SINGLE)
+    ):
+        return ColumnVerdict(
+            ColumnStatus.SINGLE, None, "content page (a single-page column): not judged for staleness"
+        )
     if reading.error or reading.page_kind in (PageKind.PENDING, PageKind.UNKNOWN):
         why = reading.error or reading.reason or "its list could not be read"
         reason = f"column not verified: {why}"
-        return ColumnVerdict(ColumnStatus.UNVERIFIED, blank_finding(FindingKind.UNVERIFIED_COLUMN, reading.url, reason=reason,
-                                                         error=reading.error or "unreadable_list", **fields), reason)
-    if reading.page_kind == PageKind.EMPTY or (reading.page_kind == PageKind.LIST and reading.item_count == 0):
-        reason = f"blank column: shows only {reading.placeholder!r}" if reading.placeholder else "blank column: no items"
-        return ColumnVerdict(ColumnStatus.BLANK, blank_finding(FindingKind.BLANK_COLUMN, reading.url, reason=reason, **fields), reason)
+        return ColumnVerdict(
+            ColumnStatus.UNVERIFIED,
+            blank_finding(
+                FindingKind.UNVERIFIED_COLUMN,
+                reading.url,
+                reason=reason,
+                error=reading.error or "unreadable_list",
+                **fields,
+            ),
+            reason,
+        )
+    if reading.page_kind == PageKind.EMPTY or (
+        reading.page_kind == PageKind.LIST and reading.item_count == 0
+    ):
+        reason = (
+            f"blank column: shows only {reading.placeholder!r}"
+            if reading.placeholder
+            else "blank column: no items"
+        )
+        return ColumnVerdict(
+            ColumnStatus.BLANK,
+            blank_finding(FindingKind.BLANK_COLUMN, reading.url, reason=reason, **fields),
+            reason,
+        )
     if reading.page_kind == PageKind.SINGLE:
         return ColumnVerdict(ColumnStatus.SINGLE, None, "content page: not judged for staleness")
     latest = reading.latest
@@ -74,15 +99,23 @@ def judge_column(
     age = (today - latest).days if latest else None
     if age is not None and age <= period_days:
         return ColumnVerdict(ColumnStatus.OK, None, f"newest item {latest.isoformat()}, {age} days old")  # type: ignore[union-attr]
-    reason = (f"newest item {latest.isoformat()} is {age} days old, over the {period_days}-day period"
-              if latest else f"none of its {reading.item_count} items carries a publication date (counts as not updated)")
-    finding = blank_finding(FindingKind.STALE_COLUMN, reading.url, reason=reason,
-                            latest_date=latest, **fields)
+    reason = (
+        f"newest item {latest.isoformat()} is {age} days old, over the {period_days}-day period"
+        if latest
+        else f"none of its {reading.item_count} items carries a publication date (counts as not updated)"
+    )
+    finding = blank_finding(
+        FindingKind.STALE_COLUMN, reading.url, reason=reason, latest_date=latest, **fields
+    )
     return ColumnVerdict(ColumnStatus.STALE, finding, reason)
 
 
 def judge_homepage(
-    url: str, homepage_latest: date | None, dated_items: int, columns_latest: date | None, today: date,
+    url: str,
+    homepage_latest: date | None,
+    dated_items: int,
+    columns_latest: date | None,
+    today: date,
     period_days: int = HOMEPAGE_PERIOD_DAYS,
 ) -> dict[str, Any] | None:
     """homepage_stale when the newest dated homepage item is older than the period.
@@ -92,11 +125,21 @@ def judge_homepage(
     """
     latest, source = (homepage_latest, "homepage") if dated_items else (columns_latest, "second-level pages")
     if latest is None:
-        return blank_finding(FindingKind.UNVERIFIED_COLUMN, url, error="no_dates", column_name="首页",
-                             reason="no dated item found on the homepage or its columns")
+        return blank_finding(
+            FindingKind.UNVERIFIED_COLUMN,
+            url,
+            error="no_dates",
+            column_name="首页",
+            reason="no dated item found on the homepage or its columns",
+        )
     age = (today - latest).days
     if age <= period_days:
         return None
-    return blank_finding(FindingKind.HOMEPAGE_STALE, url, latest_date=latest, on_homepage=True,
-                         reason=f"newest item on the {source} is {latest.isoformat()}, {age} days old "
-                                f"(over {period_days} days)")
+    return blank_finding(
+        FindingKind.HOMEPAGE_STALE,
+        url,
+        latest_date=latest,
+        on_homepage=True,
+        reason=f"newest item on the {source} is {latest.isoformat()}, {age} days old "
+        f"(over {period_days} days)",
+    )

@@ -111,7 +111,9 @@ class LinkLedger:
             first = target.verdict
             assert first is not None
             target.verdict = Verdict(
-                LinkState.UNVERIFIED, "unconfirmed", f"failed once ({first.reason}); the confirmation re-check did not run"
+                LinkState.UNVERIFIED,
+                "unconfirmed",
+                f"failed once ({first.reason}); the confirmation re-check did not run",
             )
 
     def checked(self) -> Iterator[Target]:

@@ -78,12 +78,23 @@ def judge_column_row(
         category_for(reading.name, rules.keywords)
     )
     single = any(name in reading.name for name in rules.single_page_names)
-    verdict = judge_column(reading, category=category, period_days=category_period(rules, category), today=today,
-                           single_page=single)
+    verdict = judge_column(
+        reading,
+        category=category,
+        period_days=category_period(rules, category),
+        today=today,
+        single_page=single,
+    )
     row = {
-        "url": reading.url, "name": reading.name[:200], "category": category, "how": reading.how,
-        "page_kind": reading.page_kind, "item_count": reading.item_count if reading.page_kind != PageKind.SINGLE else None,
-        "latest_date": reading.latest, "status": verdict.status, "reason": verdict.reason[:500],
+        "url": reading.url,
+        "name": reading.name[:200],
+        "category": category,
+        "how": reading.how,
+        "page_kind": reading.page_kind,
+        "item_count": reading.item_count if reading.page_kind != PageKind.SINGLE else None,
+        "latest_date": reading.latest,
+        "status": verdict.status,
+        "reason": verdict.reason[:500],
         "top_level": reading.top_level,
     }
     return row, verdict.finding

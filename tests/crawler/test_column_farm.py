@@ -175,28 +175,158 @@ D = date.fromisoformat
 # (site, list page, name, category, status, items, newest date, how found, top level)
 INVENTORY = [
     # Hanweb jcms: lists only inside <script type="text/xml"><datastore> or behind dataproxy.jsp
-    (HANWEB, "/col/col101/index.html", "工作动态", "news", "ok", 3, D("2018-01-03"), "nav", True),  # pinned 2015 record first
+    (
+        HANWEB,
+        "/col/col101/index.html",
+        "工作动态",
+        "news",
+        "ok",
+        3,
+        D("2018-01-03"),
+        "nav",
+        True,
+    ),  # pinned 2015 record first
     (HANWEB, "/col/col104/index.html", "部门动态", "news", "stale", 2, D("2017-12-01"), "sidebar", False),
-    (HANWEB, "/col/col102/index.html", "通知公告", "notice_policy", "ok", 2, D("2017-11-20"), "nav", True),  # POST dataproxy
-    (HANWEB, "/col/col103/index.html", "政策文件", "notice_policy", "ok", 2, D("2017-09-01"), "nav", True),  # GET dataproxy
-    (HANWEB, "/col/col105/index.html", "规划计划", "personnel_plan", "blank", 0, None, "nav", True),  # totalrecord 0
+    (
+        HANWEB,
+        "/col/col102/index.html",
+        "通知公告",
+        "notice_policy",
+        "ok",
+        2,
+        D("2017-11-20"),
+        "nav",
+        True,
+    ),  # POST dataproxy
+    (
+        HANWEB,
+        "/col/col103/index.html",
+        "政策文件",
+        "notice_policy",
+        "ok",
+        2,
+        D("2017-09-01"),
+        "nav",
+        True,
+    ),  # GET dataproxy
+    (
+        HANWEB,
+        "/col/col105/index.html",
+        "规划计划",
+        "personnel_plan",
+        "blank",
+        0,
+        None,
+        "nav",
+        True,
+    ),  # totalrecord 0
     (HANWEB, "/col/col106/index.html", "机构职能", "other", "single", None, None, "nav", True),
     # TRS WCM
-    (TRS, "/xwzx/gzdt/index.html", "工作动态", "news", "ok", 3, D("2018-01-04"), "nav", True),  # createPageHTML(3, 0, ...)
-    (TRS, "/xwzx/zwyw/index.html", "政务要闻", "news", "ok", 3, D("2018-01-02"), "nav", True),  # [置顶] 2016 first
-    (TRS, "/zwgk/tzgg/", "通知公告", "notice_policy", "stale", 2, D("2017-06-30"), "nav", True),  # 截止日期 2017-12-31 decoy
-    (TRS, "/zwgk/zcwj/index.html", "政策文件", "notice_policy", "ok", 2, D("2017-12-28"), "nav", True),  # dates in URLs only
-    (TRS, "/zwgk/gfxwj/index.html", "规范性文件", "notice_policy", "ok", 2, D("2017-12-20"), "nav", True),  # PubDate meta only
-    (TRS, "/zwgk/zfwj/index.html", "政府文件", "notice_policy", "stale", 2, None, "nav", True),  # lookalikes only
+    (
+        TRS,
+        "/xwzx/gzdt/index.html",
+        "工作动态",
+        "news",
+        "ok",
+        3,
+        D("2018-01-04"),
+        "nav",
+        True,
+    ),  # createPageHTML(3, 0, ...)
+    (
+        TRS,
+        "/xwzx/zwyw/index.html",
+        "政务要闻",
+        "news",
+        "ok",
+        3,
+        D("2018-01-02"),
+        "nav",
+        True,
+    ),  # [置顶] 2016 first
+    (
+        TRS,
+        "/zwgk/tzgg/",
+        "通知公告",
+        "notice_policy",
+        "stale",
+        2,
+        D("2017-06-30"),
+        "nav",
+        True,
+    ),  # 截止日期 2017-12-31 decoy
+    (
+        TRS,
+        "/zwgk/zcwj/index.html",
+        "政策文件",
+        "notice_policy",
+        "ok",
+        2,
+        D("2017-12-28"),
+        "nav",
+        True,
+    ),  # dates in URLs only
+    (
+        TRS,
+        "/zwgk/gfxwj/index.html",
+        "规范性文件",
+        "notice_policy",
+        "ok",
+        2,
+        D("2017-12-20"),
+        "nav",
+        True,
+    ),  # PubDate meta only
+    (
+        TRS,
+        "/zwgk/zfwj/index.html",
+        "政府文件",
+        "notice_policy",
+        "stale",
+        2,
+        None,
+        "nav",
+        True,
+    ),  # lookalikes only
     # linked only from an article's text; its own articles carry the same ColumnName plus ArticleTitle/PubDate
     (TRS, "/zwgk/bmwj/index.html", "部门文件", "notice_policy", "stale", 2, D("2017-05-10"), "meta", False),
     # generic GBK site
-    (GENERIC, "/gzdt/index.html", "工作动态", "news", "ok", 3, D("2017-12-28"), "nav", True),  # 2017年12月28日
-    (GENERIC, "/tzgg/index.html", "通知公告", "notice_policy", "ok", 3, D("2017-12-20"), "nav", True),  # side box 暂无信息
+    (
+        GENERIC,
+        "/gzdt/index.html",
+        "工作动态",
+        "news",
+        "ok",
+        3,
+        D("2017-12-28"),
+        "nav",
+        True,
+    ),  # 2017年12月28日
+    (
+        GENERIC,
+        "/tzgg/index.html",
+        "通知公告",
+        "notice_policy",
+        "ok",
+        3,
+        D("2017-12-20"),
+        "nav",
+        True,
+    ),  # side box 暂无信息
     (GENERIC, "/spzdt/index.html", "昇平镇动态", "news", "unverified", 0, None, "nav", True),  # $.ajax list
     (GENERIC, "/ghjh/index.html", "规划计划", "personnel_plan", "blank", 0, None, "nav", True),  # 暂无信息
     (GENERIC, "/zxft/index.html", "在线访谈", "other", "blank", 0, None, "nav", True),  # 正在建设中
-    (GENERIC, "/lxwm/index.html", "联系我们", "other", "single", None, None, "nav", True),  # phones, 8:00-12:00
+    (
+        GENERIC,
+        "/lxwm/index.html",
+        "联系我们",
+        "other",
+        "single",
+        None,
+        None,
+        "nav",
+        True,
+    ),  # phones, 8:00-12:00
     # linked only from the footer, no meta, no breadcrumb: list detection, named by <title>
     (GENERIC, "/bmdt/index.html", "部门动态", "news", "stale", 3, D("2017-11-20"), "list", False),
 ]
@@ -208,8 +338,16 @@ INVENTORY = [
     ids=[f"{row[0]}-{row[2]}" for row in INVENTORY],
 )
 def test_column_inventory(
-    farm: dict[str, Any], code: str, path: str, name: str, category: str, status: str, items: int | None,
-    latest: date | None, how: str, top_level: bool,
+    farm: dict[str, Any],
+    code: str,
+    path: str,
+    name: str,
+    category: str,
+    status: str,
+    items: int | None,
+    latest: date | None,
+    how: str,
+    top_level: bool,
 ) -> None:
     site = site_of(farm, code)
     rows = columns_at(site, path)
@@ -264,10 +402,37 @@ def test_findings_are_exactly_the_planted_ones(farm: dict[str, Any], code: str) 
 
 # (site, kind, list page, column name, category, newest date, items, reason contains)
 EVIDENCE = [
-    (HANWEB, "stale_column", "/col/col104/", "部门动态", "news", D("2017-12-01"), 2, "35 days old, over the 14-day period"),
+    (
+        HANWEB,
+        "stale_column",
+        "/col/col104/",
+        "部门动态",
+        "news",
+        D("2017-12-01"),
+        2,
+        "35 days old, over the 14-day period",
+    ),
     (HANWEB, "blank_column", "/col/col105/", "规划计划", "personnel_plan", None, 0, "blank column"),
-    (TRS, "stale_column", "/zwgk/tzgg/", "通知公告", "notice_policy", D("2017-06-30"), 2, "189 days old, over the 183-day"),
-    (TRS, "stale_column", "/zwgk/zfwj/", "政府文件", "notice_policy", None, 2, "none of its 2 items carries a publication date"),
+    (
+        TRS,
+        "stale_column",
+        "/zwgk/tzgg/",
+        "通知公告",
+        "notice_policy",
+        D("2017-06-30"),
+        2,
+        "189 days old, over the 183-day",
+    ),
+    (
+        TRS,
+        "stale_column",
+        "/zwgk/zfwj/",
+        "政府文件",
+        "notice_policy",
+        None,
+        2,
+        "none of its 2 items carries a publication date",
+    ),
     (GENERIC, "blank_column", "/ghjh/", "规划计划", "personnel_plan", None, 0, "暂无信息"),
     (GENERIC, "blank_column", "/zxft/", "在线访谈", "other", None, 0, "正在建设中"),
     (GENERIC, "unverified_column", "/spzdt/", "昇平镇动态", "news", None, 0, "$.ajax"),
@@ -280,8 +445,15 @@ EVIDENCE = [
     ids=[f"{row[0]}-{row[1]}-{row[3]}" for row in EVIDENCE],
 )
 def test_column_findings_carry_their_evidence(
-    farm: dict[str, Any], code: str, kind: str, path: str, name: str, category: str, latest: date | None,
-    items: int, reason: str,
+    farm: dict[str, Any],
+    code: str,
+    kind: str,
+    path: str,
+    name: str,
+    category: str,
+    latest: date | None,
+    items: int,
+    reason: str,
 ) -> None:
     site = site_of(farm, code)
     found = [f for f in site["findings"] if f.kind == kind and same_column(path_of(site, f.url)) == path]
@@ -337,7 +509,11 @@ def test_unreachable_site_gives_site_unreachable_only(farm: dict[str, Any]) -> N
 def test_hanweb_dataproxy_is_asked_like_jpage_does(farm: dict[str, Any]) -> None:
     """col102: jpage POSTs the unit's parameters; col103: a plain dataproxy.jsp?... URL is fetched with GET."""
     server = site_of(farm, HANWEB)["server"]
-    posted = {form.get("columnid"): (query, form) for path, query, form in server.posts if path.endswith("dataproxy.jsp")}
+    posted = {
+        form.get("columnid"): (query, form)
+        for path, query, form in server.posts
+        if path.endswith("dataproxy.jsp")
+    }
     query, form = posted["102"]
     assert (query["startrecord"], query["endrecord"]) == ("1", "15")
     assert (form["unitid"], form["webid"]) == ("5102", "1")
@@ -370,8 +546,11 @@ def test_hanweb_datastore_links_are_checked(farm: dict[str, Any]) -> None:
     site = site_of(farm, HANWEB)
     checked = {path_of(site, c.url): c.state for c in site["checks"]}
     in_datastores = [
-        "/art/2015/3/2/art_101_1.html", "/art/2017/12/30/art_101_11.html", "/art/2018/1/3/art_101_12.html",
-        "/art/2017/11/20/art_104_6.html", "/art/2017/12/1/art_104_7.html",
+        "/art/2015/3/2/art_101_1.html",
+        "/art/2017/12/30/art_101_11.html",
+        "/art/2018/1/3/art_101_12.html",
+        "/art/2017/11/20/art_104_6.html",
+        "/art/2017/12/1/art_104_7.html",
     ]
     assert {path: checked.get(path) for path in in_datastores} == dict.fromkeys(in_datastores, "ok")
 
@@ -393,17 +572,23 @@ def test_columns_list_json_is_the_inventory(farm: dict[str, Any], code: str) -> 
     site = site_of(farm, code)
     done = scrapy("columns", "list", "--code", code, "--format", "json", db_url=farm["db_url"])
     assert done.returncode == 0, done.stderr
-    listed = {(c["url"], c["name"], c["category"], c["status"], c["item_count"], c["latest_date"])
-              for c in json.loads(done.stdout)}
-    stored = {(c.url, c.name, c.category, c.status, c.item_count, c.latest_date and c.latest_date.isoformat())
-              for c in site["columns"]}
+    listed = {
+        (c["url"], c["name"], c["category"], c["status"], c["item_count"], c["latest_date"])
+        for c in json.loads(done.stdout)
+    }
+    stored = {
+        (c.url, c.name, c.category, c.status, c.item_count, c.latest_date and c.latest_date.isoformat())
+        for c in site["columns"]
+    }
     assert listed == stored
 
 
 @pytest.mark.parametrize(
     ("code", "summary"),
-    [(HANWEB, "6 columns · 3 ok, 1 blank, 1 stale, 1 single"),
-     (GENERIC, "7 columns · 2 ok, 2 blank, 1 stale, 1 unverified, 1 single")],
+    [
+        (HANWEB, "6 columns · 3 ok, 1 blank, 1 stale, 1 single"),
+        (GENERIC, "7 columns · 2 ok, 2 blank, 1 stale, 1 unverified, 1 single"),
+    ],
 )
 def test_columns_list_table(farm: dict[str, Any], code: str, summary: str) -> None:
     done = scrapy("columns", "list", "--code", code, db_url=farm["db_url"])
@@ -419,11 +604,12 @@ def test_columns_list_table(farm: dict[str, Any], code: str, summary: str) -> No
 
 
 def test_score_cards_of_the_farm(farm: dict[str, Any]) -> None:
-    done = scrapy("score", "--format", "json", db_url=farm["db_url"],
-                  env_extra={"GOVHEALTH_AS_OF": AS_OF})
+    done = scrapy("score", "--format", "json", db_url=farm["db_url"], env_extra={"GOVHEALTH_AS_OF": AS_OF})
     assert done.returncode == 0, done.stderr
     cards = {card["site_code"]: card for card in json.loads(done.stdout)}
-    assert set(cards) == {HANWEB, TRS, GENERIC, DOWN}, "every registered site gets a card, the unreachable one too"
+    assert set(cards) == {HANWEB, TRS, GENERIC, DOWN}, (
+        "every registered site gets a card, the unreachable one too"
+    )
     lines = {code: {line["id"]: line for line in card["rules"]} for code, card in cards.items()}
     # the GBK site: two blank columns (below the veto line of 5) and a stale homepage (a veto)
     assert lines[GENERIC]["blank_columns"]["count"] == 2

@@ -22,10 +22,20 @@ GOOD = "code,name,url,level\n4510000031,百色市人民政府,http://www.baise.g
 def scrapy(
     *args: str, db_url: str, timeout: int = 120, env_extra: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **(env_extra or {}), "GOVHEALTH_DATABASE_URL": db_url, "GOVHEALTH_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        **(env_extra or {}),
+        "GOVHEALTH_DATABASE_URL": db_url,
+        "GOVHEALTH_LOG_LEVEL": "WARNING",
+    }
     return subprocess.run(
-        [sys.executable, "-m", "scrapy.cmdline", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=timeout, check=False,
+        [sys.executable, "-m", "scrapy.cmdline", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -72,11 +82,15 @@ def test_reimport_updates(db_url: str, tmp_path: Path) -> None:
 )
 def test_bad_file_writes_nothing(db_url: str, tmp_path: Path, content: str, expected: str) -> None:
     first = tmp_path / "first.csv"
-    first.write_text("code,name,url\n4509810018,北流市人民政府,http://www.beiliu.gov.cn.example/\n", encoding="utf-8")
+    first.write_text(
+        "code,name,url\n4509810018,北流市人民政府,http://www.beiliu.gov.cn.example/\n", encoding="utf-8"
+    )
     scrapy("sites", "import", str(first), db_url=db_url)
     before = sites_in(db_url)
     path = tmp_path / "bad.csv"
-    path.write_bytes(content.encode("utf-8", "surrogateescape") if "\xff" not in content else content.encode("latin-1"))
+    path.write_bytes(
+        content.encode("utf-8", "surrogateescape") if "\xff" not in content else content.encode("latin-1")
+    )
     done = scrapy("sites", "import", str(path), db_url=db_url)
     assert done.returncode == 1
     assert expected in done.stderr
@@ -92,22 +106,34 @@ def test_crawl_unknown_code_is_one_clear_error(db_url: str) -> None:
     ]
 
 
-@pytest.mark.parametrize("args", [("sites", "list"), ("crawl", "portal", "-a", "code=4510000031"), ("export", "-o", "x.jsonl")])
+@pytest.mark.parametrize(
+    "args", [("sites", "list"), ("crawl", "portal", "-a", "code=4510000031"), ("export", "-o", "x.jsonl")]
+)
 def test_unreachable_database_is_one_clear_error(args: tuple[str, ...], tmp_path: Path) -> None:
     done = scrapy(*args, db_url="postgresql+psycopg://gov:pw@127.0.0.1:1/gov")
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: cannot reach database postgresql+psycopg://gov:***@127.0.0.1:1/gov")
+    assert len(lines) == 1 and lines[0].startswith(
+        "error: cannot reach database postgresql+psycopg://gov:***@127.0.0.1:1/gov"
+    )
 
 
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({"GOVHEALTH_AS_OF": "yesterday"}, "error: GOVHEALTH_AS_OF must be a date like 2026-11-20, got 'yesterday'"),
-        ({"GOVHEALTH_RULES": "/nonexistent/rules.toml"}, "error: /nonexistent/rules.toml: cannot read rules file"),
+        (
+            {"GOVHEALTH_AS_OF": "yesterday"},
+            "error: GOVHEALTH_AS_OF must be a date like 2026-11-20, got 'yesterday'",
+        ),
+        (
+            {"GOVHEALTH_RULES": "/nonexistent/rules.toml"},
+            "error: /nonexistent/rules.toml: cannot read rules file",
+        ),
     ],
 )
-def test_bad_settings_are_one_clear_error(db_url: str, tmp_path: Path, env: dict[str, str], expected: str) -> None:
+def test_bad_settings_are_one_clear_error(
+    db_url: str, tmp_path: Path, env: dict[str, str], expected: str
+) -> None:
     path = tmp_path / "sites.csv"
     path.write_text(GOOD, encoding="utf-8")
     scrapy("sites", "import", str(path), db_url=db_url)
@@ -122,10 +148,15 @@ def test_bad_settings_are_one_clear_error(db_url: str, tmp_path: Path, env: dict
     ("setting", "expected"),
     [
         ("GOVHEALTH_MAX_PAGES=0", "error: GOVHEALTH_MAX_PAGES must be >= 1, got 0"),
-        ("GOVHEALTH_GC_THRESHOLDS=abc", "error: GOVHEALTH_GC_THRESHOLDS must be 1 to 3 comma-separated whole numbers"),
+        (
+            "GOVHEALTH_GC_THRESHOLDS=abc",
+            "error: GOVHEALTH_GC_THRESHOLDS must be 1 to 3 comma-separated whole numbers",
+        ),
     ],
 )
-def test_bad_crawl_settings_are_one_clear_error(db_url: str, tmp_path: Path, setting: str, expected: str) -> None:
+def test_bad_crawl_settings_are_one_clear_error(
+    db_url: str, tmp_path: Path, setting: str, expected: str
+) -> None:
     path = tmp_path / "sites.csv"
     path.write_text(GOOD, encoding="utf-8")
     scrapy("sites", "import", str(path), db_url=db_url)

@@ -95,9 +95,13 @@ def test_time_up_drops_queued_downloads_and_waits_and_closes_with_its_reason() -
     queued: Deferred[Any] = Deferred()
     failures: list[Any] = []
     queued.addErrback(failures.append)
-    engine.downloader.slots["site"] = type("Slot", (), {"queue": deque([(Request("http://a.example/"), queued)])})()
+    engine.downloader.slots["site"] = type(
+        "Slot", (), {"queue": deque([(Request("http://a.example/"), queued)])}
+    )()
     cancelled = []
-    engine.downloader.middleware.middlewares.append(type("RL", (), {"cancel_waits": lambda self: cancelled.append(1)})())
+    engine.downloader.middleware.middlewares.append(
+        type("RL", (), {"cancel_waits": lambda self: cancelled.append(1)})()
+    )
     budget = CrawlBudget.of(crawler)
     yield budget.expire()
     assert budget.time_up and budget.budget_hit == "max_seconds"
@@ -129,7 +133,9 @@ def test_a_check_reads_only_its_first_bytes_and_robots_is_only_a_limit() -> None
     check = Request("http://a.example/x", meta={"govhealth_check": True, "govhealth_max_bytes": 100})
     with pytest.raises(StopDownload):
         cap.bytes_received(b"x" * 200, check, BudgetedSpider())
-    robots = Request("http://a.example/robots.txt", meta={"govhealth_robots": True, "govhealth_max_bytes": 100})
+    robots = Request(
+        "http://a.example/robots.txt", meta={"govhealth_robots": True, "govhealth_max_bytes": 100}
+    )
     with pytest.raises(StopDownload):
         cap.bytes_received(b"x" * 200, robots, BudgetedSpider())
     budget = CrawlBudget.of(crawler)
@@ -144,7 +150,11 @@ def test_other_spiders_are_not_capped() -> None:
 
 @pytest.mark.parametrize(
     ("method", "content_type", "stops"),
-    [("GET", b"application/pdf", True), ("GET", b"text/html; charset=utf-8", False), ("HEAD", b"image/png", False)],
+    [
+        ("GET", b"application/pdf", True),
+        ("GET", b"text/html; charset=utf-8", False),
+        ("HEAD", b"image/png", False),
+    ],
 )
 def test_a_non_html_check_stops_after_its_headers(method: str, content_type: bytes, stops: bool) -> None:
     cap, _crawler = body_cap()
@@ -171,7 +181,9 @@ class LaneSpider(BudgetedSpider):
         self.ledger = LinkLedger("http://a.example/")
         self.waiting: set[str] = set()
 
-    def check_request(self, url: str, method: str = "HEAD", *, recheck: bool = False, depth: int = 0) -> Request:
+    def check_request(
+        self, url: str, method: str = "HEAD", *, recheck: bool = False, depth: int = 0
+    ) -> Request:
         return Request(url, method=method, meta={"govhealth_recheck": recheck})
 
 
@@ -185,7 +197,9 @@ def lane_for(**settings: Any) -> tuple[RecheckLane, FakeEngine, LaneSpider]:
 
 
 def failed_once(spider: LaneSpider, url: str) -> None:
-    spider.ledger.add(url, source_url="http://a.example/", text=None, resource_type=ResourceType.PAGE, internal=True)
+    spider.ledger.add(
+        url, source_url="http://a.example/", text=None, resource_type=ResourceType.PAGE, internal=True
+    )
     spider.ledger.record(url, Verdict(LinkState.BROKEN, "http_error", "HTTP 404"), 404)
 
 
@@ -201,8 +215,9 @@ def test_failures_keep_the_crawl_open_until_their_recheck_is_sent() -> None:
     assert [(r.url, r.method, r.meta["govhealth_recheck"]) for r in engine.crawled] == [
         ("http://a.example/gone.html", "GET", True)
     ]
-    spider.ledger.record("http://a.example/gone.html", Verdict(LinkState.BROKEN, "http_error", "HTTP 404"), 404,
-                         recheck=True)
+    spider.ledger.record(
+        "http://a.example/gone.html", Verdict(LinkState.BROKEN, "http_error", "HTTP 404"), 404, recheck=True
+    )
     lane.spider_idle(spider)  # confirmed: nothing keeps the crawl open
 
 

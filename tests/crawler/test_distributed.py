@@ -28,8 +28,11 @@ def findings(db_url: str) -> set[tuple[str, str, str, str | None]]:
     engine = open_database(db_url)
     try:
         with make_sessionmaker(engine)() as session:
-            rows = session.execute(select(Site.code, Finding.kind, Finding.url, Finding.error)
-                                   .join(Site, Site.id == Finding.site_id))
+            rows = session.execute(
+                select(Site.code, Finding.kind, Finding.url, Finding.error).join(
+                    Site, Site.id == Finding.site_id
+                )
+            )
             return {(code, kind, url, error) for code, kind, url, error in rows}
     finally:
         engine.dispose()
@@ -41,10 +44,14 @@ def farm(tmp_path: Path, external_site: SiteServer, site: SiteServer):
     for n in range(SITES):
         root = tmp_path / f"site{n}"
         root.mkdir()
-        links = (f'<a href="{external_site.url("/x.html")}">国务院</a><a href="{external_site.url("/gone.html")}">旧</a>'
-                 f'<a href="{external_site.url(f"/only{n}.html")}">各自的外链</a><a href="/own{n}.html">本站</a>'
-                 f'<a href="/missing{n}.html">失效</a><a href="{site.url("/slow/2")}">慢</a>')
-        (root / "index.html").write_text(f"<html><body>{links}<span>2018-01-04</span></body></html>", encoding="utf-8")
+        links = (
+            f'<a href="{external_site.url("/x.html")}">国务院</a><a href="{external_site.url("/gone.html")}">旧</a>'
+            f'<a href="{external_site.url(f"/only{n}.html")}">各自的外链</a><a href="/own{n}.html">本站</a>'
+            f'<a href="/missing{n}.html">失效</a><a href="{site.url("/slow/2")}">慢</a>'
+        )
+        (root / "index.html").write_text(
+            f"<html><body>{links}<span>2018-01-04</span></body></html>", encoding="utf-8"
+        )
         (root / f"own{n}.html").write_text("<p>本站页面</p>", encoding="utf-8")
         servers.append(SiteServer(root).__enter__())
     yield servers
@@ -80,8 +87,14 @@ def test_two_workers_match_a_single_process(
     env["GOVHEALTH_DATABASE_URL"] = pg_url
     env["GOVHEALTH_LOG_LEVEL"] = "WARNING"
     workers = [
-        subprocess.Popen([sys.executable, "-m", "scrapy.cmdline", "nightly", "--redis", "--parallel", "2", *FAST],
-                         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "scrapy.cmdline", "nightly", "--redis", "--parallel", "2", *FAST],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
     outputs = [w.communicate(timeout=240) for w in workers]

@@ -46,7 +46,11 @@ def test_jsonl_has_every_field(crawled: dict[str, Any], tmp_path: Path) -> None:
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     kinds = {(r["kind"], r["url"].removeprefix(crawled["site"])) for r in records}
     # the homepage shows no date at all: it cannot be judged stale, so it is unverified, not homepage_stale
-    assert kinds == {("broken_link", "/gone.html"), ("broken_link", "/lost.png"), ("unverified_column", "/index.html")}
+    assert kinds == {
+        ("broken_link", "/gone.html"),
+        ("broken_link", "/lost.png"),
+        ("unverified_column", "/index.html"),
+    }
     for record in records:
         assert set(EXPORT_FIELDS) <= set(record)
         assert record["site_code"] == CODE
@@ -54,7 +58,10 @@ def test_jsonl_has_every_field(crawled: dict[str, Any], tmp_path: Path) -> None:
     gone = next(r for r in records if r["url"].endswith("/gone.html"))
     assert gone["link_text"] == '=HYPERLINK("http://evil.example","点我")'  # JSONL keeps the text as it is
     assert gone["sources"] == [crawled["site"] + "/index.html"]
-    scores = [json.loads(line) for line in (tmp_path / "findings.scores.jsonl").read_text(encoding="utf-8").splitlines()]
+    scores = [
+        json.loads(line)
+        for line in (tmp_path / "findings.scores.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     assert scores[0]["site_code"] == CODE
 
 
@@ -66,7 +73,7 @@ def test_csv_has_bom_and_neutralised_formulas(crawled: dict[str, Any], tmp_path:
     rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
     assert list(rows[0]) == list(EXPORT_FIELDS)
     texts = {r["link_text"] for r in rows if r["kind"] == "broken_link"}
-    assert texts == {"'=HYPERLINK(\"http://evil.example\",\"点我\")", "'+丢失的图片"}
+    assert texts == {'\'=HYPERLINK("http://evil.example","点我")', "'+丢失的图片"}
 
 
 def test_xlsx_round_trip(crawled: dict[str, Any], tmp_path: Path) -> None:
@@ -79,7 +86,10 @@ def test_xlsx_round_trip(crawled: dict[str, Any], tmp_path: Path) -> None:
     header = [c.value for c in sheet[1]]
     assert header == list(EXPORT_FIELDS)
     rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
-    assert {r["link_text"] for r in rows if r["kind"] == "broken_link"} == {"'=HYPERLINK(\"http://evil.example\",\"点我\")", "'+丢失的图片"}
+    assert {r["link_text"] for r in rows if r["kind"] == "broken_link"} == {
+        '\'=HYPERLINK("http://evil.example","点我")',
+        "'+丢失的图片",
+    }
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)  # no cell is a formula
     assert sheet.freeze_panes == "A2"
     scores = book["scores"]
@@ -106,7 +116,17 @@ def test_export_unknown_code_is_one_clear_error(crawled: dict[str, Any], tmp_pat
     assert not (tmp_path / "x.jsonl").exists()
 
 
-@pytest.mark.parametrize(("text", "expected"), [("=1+1", "'=1+1"), ("+86", "'+86"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"),
-                                                ("通知公告", "通知公告"), (12, 12), (None, None)])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+86", "'+86"),
+        ("-x", "'-x"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("通知公告", "通知公告"),
+        (12, 12),
+        (None, None),
+    ],
+)
 def test_neutralise(text: Any, expected: Any) -> None:
     assert neutralise(text) == expected

@@ -29,7 +29,9 @@ def test_parse_thresholds(value: str, expected: tuple[int, ...]) -> None:
 
 @pytest.mark.parametrize("value", ["abc", "1,2,3,4", "-1", "50000,,100", "1.5"])
 def test_bad_thresholds_are_a_clear_error(value: str) -> None:
-    with pytest.raises(ValueError, match="GOVHEALTH_GC_THRESHOLDS must be 1 to 3 comma-separated whole numbers"):
+    with pytest.raises(
+        ValueError, match="GOVHEALTH_GC_THRESHOLDS must be 1 to 3 comma-separated whole numbers"
+    ):
         parse_thresholds(value)
 
 

@@ -26,8 +26,10 @@ def history(db_url: str) -> dict[str, tuple[int, bool]]:
     engine = open_database(db_url)
     try:
         with make_sessionmaker(engine)() as session:
-            return {h.url.rsplit("/", 1)[-1]: (h.runs_seen, h.resolved_at is not None)
-                    for h in session.scalars(select(FindingHistory).where(FindingHistory.kind == "broken_link"))}
+            return {
+                h.url.rsplit("/", 1)[-1]: (h.runs_seen, h.resolved_at is not None)
+                for h in session.scalars(select(FindingHistory).where(FindingHistory.kind == "broken_link"))
+            }
     finally:
         engine.dispose()
 

@@ -34,7 +34,9 @@ def test_external_targets_checked_once_per_run_and_ok_ones_reused(
         root.mkdir()
         (root / "index.html").write_text(
             f'<a href="{external_site.url("/x.html")}">国务院</a><a href="{external_site.url("/gone.html")}">旧链接</a>'
-            f'<a href="/p{n}.html">本站</a>', encoding="utf-8")
+            f'<a href="/p{n}.html">本站</a>',
+            encoding="utf-8",
+        )
         (root / f"p{n}.html").write_text("<p>本站页面</p>", encoding="utf-8")
         servers.append(SiteServer(root).__enter__())
     try:
@@ -46,13 +48,20 @@ def test_external_targets_checked_once_per_run_and_ok_ones_reused(
         assert first.returncode == 0, first.stderr
         hits = dict(external_site.hits)
         # one check each, as for a single site: HEAD then GET (an HTML answer is read), and a 404 is re-checked once
-        assert hits == {("HEAD", "/x.html"): 1, ("GET", "/x.html"): 1, ("HEAD", "/gone.html"): 1, ("GET", "/gone.html"): 2}
+        assert hits == {
+            ("HEAD", "/x.html"): 1,
+            ("GET", "/x.html"): 1,
+            ("HEAD", "/gone.html"): 1,
+            ("GET", "/gone.html"): 2,
+        }
         assert first.stdout.count("1 broken") == SITES, "every site still gets its own broken-link finding"
 
         external_site.reset()
         second = scrapy(*args, db_url=db_url, env_extra=nightly_env(db_url))
         assert second.returncode == 0, second.stderr
-        assert ("GET", "/x.html") not in external_site.hits, "an ok outcome is reused for GOVHEALTH_LINK_CACHE_OK_HOURS"
+        assert ("GET", "/x.html") not in external_site.hits, (
+            "an ok outcome is reused for GOVHEALTH_LINK_CACHE_OK_HOURS"
+        )
         assert external_site.hits[("GET", "/gone.html")] == 2, "a broken one is checked again every run"
         assert "link cache:" in second.stdout
     finally:
@@ -71,16 +80,27 @@ def test_two_crawls_waiting_on_each_others_failures_do_not_deadlock(
         root.mkdir()
         # the first target is linked from the homepage, the second only from a page one level down,
         # so each crawl claims its own first and meets the other's later
-        (root / "index.html").write_text(f'<a href="{external_site.url(first)}">外</a><a href="/p.html">下</a>',
-                                         encoding="utf-8")
+        (root / "index.html").write_text(
+            f'<a href="{external_site.url(first)}">外</a><a href="/p.html">下</a>', encoding="utf-8"
+        )
         (root / "p.html").write_text(f'<a href="{external_site.url(second)}">外二</a>', encoding="utf-8")
         roots.append(SiteServer(root).__enter__())
     try:
         for n, server in enumerate(roots):
             register_site(db_url, f"45109906{n:02d}", server.url("/index.html"), name=f"互等站点{n}")
         env = {**nightly_env(db_url), "GOVHEALTH_RECHECK_DELAY": "1", "GOVHEALTH_MAX_SECONDS": "60"}
-        done = scrapy("nightly", "--parallel", "2", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0",
-                      db_url=db_url, env_extra=env, timeout=120)
+        done = scrapy(
+            "nightly",
+            "--parallel",
+            "2",
+            "-s",
+            "DOWNLOAD_DELAY=0",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=0",
+            db_url=db_url,
+            env_extra=env,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         assert done.stdout.count("2 broken") == 2, done.stdout  # both sites complete, both targets confirmed
         assert "max_seconds" not in done.stdout
@@ -133,7 +153,9 @@ def test_a_crawl_stops_waiting_for_a_target_nobody_answers(
     with SiteServer(tmp_path) as server:
         register_site(db_url, "4510990701", server.url("/index.html"), name="等待站点")
         external_site.reset()
-        crawler = get_crawler(PortalSpider, test_settings(db_url, GOVHEALTH_LINK_CACHE_WAIT=1, GOVHEALTH_MAX_SECONDS=60))
+        crawler = get_crawler(
+            PortalSpider, test_settings(db_url, GOVHEALTH_LINK_CACHE_WAIT=1, GOVHEALTH_MAX_SECONDS=60)
+        )
         yield crawler.crawl(code="4510990701", link_cache=cache)
     stats = crawler.stats.get_stats()
     assert stats["govhealth/linkcache/wait_timeouts"] == 1
@@ -152,8 +174,12 @@ def test_memory_is_bounded_and_dropped_outcomes_come_back_from_the_table(db_url:
     cache.memory_limit = 3
     ok = Verdict(LinkState.OK, None, "HTTP 200 on GET")
     try:
-        assert cache.lookup("http://www.gov.cn/warm-up.html") is None  # hashes loaded while the table is empty
-        cache.publish("http://www.gov.cn/gone.html", Verdict(LinkState.BROKEN, "http_error", "HTTP 404 on GET"), 404)
+        assert (
+            cache.lookup("http://www.gov.cn/warm-up.html") is None
+        )  # hashes loaded while the table is empty
+        cache.publish(
+            "http://www.gov.cn/gone.html", Verdict(LinkState.BROKEN, "http_error", "HTTP 404 on GET"), 404
+        )
         for n in range(4):
             cache.publish(f"http://www.gov.cn/{n}.html", ok, 200)
         assert len(cache.memory) == 3
@@ -161,7 +187,9 @@ def test_memory_is_bounded_and_dropped_outcomes_come_back_from_the_table(db_url:
         cache.flush()
         found = cache.lookup("http://www.gov.cn/0.html")  # dropped from memory, kept in the table
         assert found is not None and found.verdict.state is LinkState.OK
-        assert cache.lookup("http://www.gov.cn/gone.html") is None, "a dropped broken outcome is checked again"
+        assert cache.lookup("http://www.gov.cn/gone.html") is None, (
+            "a dropped broken outcome is checked again"
+        )
     finally:
         cache.engine.dispose()
 

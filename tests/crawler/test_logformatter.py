@@ -11,7 +11,9 @@ from scrapy.utils.test import get_crawler
 from crawler.logformatter import QuietLogFormatter
 
 
-@pytest.mark.parametrize(("level", "shown"), [("INFO", False), ("WARNING", False), ("DEBUG", True), (10, True)])
+@pytest.mark.parametrize(
+    ("level", "shown"), [("INFO", False), ("WARNING", False), ("DEBUG", True), (10, True)]
+)
 def test_crawled_and_scraped_lines_only_at_debug(level: str | int, shown: bool) -> None:
     formatter = QuietLogFormatter.from_crawler(get_crawler(Spider, {"LOG_LEVEL": level}))
     request = Request("http://127.0.0.1/a.html")

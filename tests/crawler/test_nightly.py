@@ -28,8 +28,11 @@ def runs_by_site(db_url: str) -> dict[str, list[tuple[str, str | None]]]:
     engine = open_database(db_url)
     try:
         with make_sessionmaker(engine)() as session:
-            rows = session.execute(select(Site.code, CrawlRun.status, CrawlRun.close_reason)
-                                   .join(CrawlRun, CrawlRun.site_id == Site.id).order_by(CrawlRun.id))
+            rows = session.execute(
+                select(Site.code, CrawlRun.status, CrawlRun.close_reason)
+                .join(CrawlRun, CrawlRun.site_id == Site.id)
+                .order_by(CrawlRun.id)
+            )
             result: dict[str, list[tuple[str, str | None]]] = {}
             for code, status, reason in rows:
                 result.setdefault(code, []).append((status, reason))
@@ -52,16 +55,31 @@ def farm(tmp_path: Path, site: SiteServer):
 
 
 def nightly_env(db_url: str) -> dict[str, str]:
-    return {**os.environ, "GOVHEALTH_DATABASE_URL": db_url, "GOVHEALTH_LOG_LEVEL": "WARNING",
-            "GOVHEALTH_ALLOW_PRIVATE_TARGETS": "1", "GOVHEALTH_RECHECK_DELAY": "0.2", "GOVHEALTH_BACKOFF_BASE": "0.1"}
+    return {
+        **os.environ,
+        "GOVHEALTH_DATABASE_URL": db_url,
+        "GOVHEALTH_LOG_LEVEL": "WARNING",
+        "GOVHEALTH_ALLOW_PRIVATE_TARGETS": "1",
+        "GOVHEALTH_RECHECK_DELAY": "0.2",
+        "GOVHEALTH_BACKOFF_BASE": "0.1",
+    }
 
 
-def test_nightly_crawls_every_site_and_survives_a_dead_one(db_url: str, farm: tuple[SiteServer, SiteServer]) -> None:
+def test_nightly_crawls_every_site_and_survives_a_dead_one(
+    db_url: str, farm: tuple[SiteServer, SiteServer]
+) -> None:
     fast, _ = farm
     register_site(db_url, "4510990011", fast.url("/index.html"), name="快站")
     register_site(db_url, "4510990012", "http://127.0.0.1:9/index.html", name="无法访问的站")
-    done = scrapy("nightly", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", db_url=db_url,
-                  env_extra=nightly_env(db_url))
+    done = scrapy(
+        "nightly",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=0",
+        db_url=db_url,
+        env_extra=nightly_env(db_url),
+    )
     assert done.returncode == 0, done.stderr
     assert "[2/2]" in done.stdout
     assert "homepage unreachable" in done.stdout
@@ -69,13 +87,25 @@ def test_nightly_crawls_every_site_and_survives_a_dead_one(db_url: str, farm: tu
     assert runs == {"4510990011": [("complete", "finished")], "4510990012": [("complete", "finished")]}
 
 
-def test_killed_nightly_resumes_without_redoing_or_duplicating(db_url: str, farm: tuple[SiteServer, SiteServer]) -> None:
+def test_killed_nightly_resumes_without_redoing_or_duplicating(
+    db_url: str, farm: tuple[SiteServer, SiteServer]
+) -> None:
     fast, slow = farm
     register_site(db_url, "4510990021", fast.url("/index.html"), name="先完成的站")
     register_site(db_url, "4510990022", slow.url("/index.html"), name="被中断的站")
     env = nightly_env(db_url)
-    args = [sys.executable, "-m", "scrapy.cmdline", "nightly", "--parallel", "1", "-s", "DOWNLOAD_DELAY=0",
-            "-s", "AUTOTHROTTLE_ENABLED=0"]
+    args = [
+        sys.executable,
+        "-m",
+        "scrapy.cmdline",
+        "nightly",
+        "--parallel",
+        "1",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=0",
+    ]
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while runs_by_site(db_url).get("4510990022") is None:  # wait until the slow site's crawl has started
@@ -86,8 +116,16 @@ def test_killed_nightly_resumes_without_redoing_or_duplicating(db_url: str, farm
     proc.wait(timeout=30)
     assert runs_by_site(db_url)["4510990022"] == [("running", None)]
 
-    done = scrapy("nightly", "--resume", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", db_url=db_url,
-                  env_extra=env)
+    done = scrapy(
+        "nightly",
+        "--resume",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=0",
+        db_url=db_url,
+        env_extra=env,
+    )
     assert done.returncode == 0, done.stderr
     assert "1 already done" in done.stdout
     runs = runs_by_site(db_url)
@@ -111,7 +149,9 @@ def test_resume_with_nothing_to_resume_is_an_error(db_url: str) -> None:
 def test_a_bad_setting_is_one_error_before_any_site(db_url: str) -> None:
     """It used to fail every site at spider creation, and the nightly then never finished."""
     register_site(db_url, "4510990013", "http://127.0.0.1:9/index.html", name="设置错误")
-    done = scrapy("nightly", "-s", "GOVHEALTH_MAX_PAGES=0", db_url=db_url, env_extra=nightly_env(db_url), timeout=60)
+    done = scrapy(
+        "nightly", "-s", "GOVHEALTH_MAX_PAGES=0", db_url=db_url, env_extra=nightly_env(db_url), timeout=60
+    )
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == ["error: GOVHEALTH_MAX_PAGES must be >= 1, got 0"]
     assert "nightly run" not in done.stdout

@@ -155,7 +155,9 @@ def test_private_targets_are_not_fetched_when_disallowed(
     db_url: str, external_site: SiteServer, tmp_path: Path
 ) -> Any:
     private = external_site.url("/ok.html")  # another host:port on loopback: not the site's own
-    (tmp_path / "index.html").write_text(f'<a href="{private}">内网</a><a href="/own.html">本站</a>', encoding="utf-8")
+    (tmp_path / "index.html").write_text(
+        f'<a href="{private}">内网</a><a href="/own.html">本站</a>', encoding="utf-8"
+    )
     (tmp_path / "own.html").write_text("<p>本站页面</p>", encoding="utf-8")
     external_site.reset()
     with SiteServer(tmp_path) as home:
@@ -244,20 +246,28 @@ def test_endless_page_is_cut_not_hung(db_url: str, site: SiteServer) -> Any:
 @pytest_twisted.inlineCallbacks
 @pytest.mark.parametrize("obey", [False, True])
 def test_robots_crawl_delay_always_disallow_only_when_asked(db_url: str, tmp_path: Path, obey: bool) -> Any:
-    (tmp_path / "robots.txt").write_text("User-agent: *\nCrawl-delay: 0.2\nDisallow: /private/\n", encoding="utf-8")
+    (tmp_path / "robots.txt").write_text(
+        "User-agent: *\nCrawl-delay: 0.2\nDisallow: /private/\n", encoding="utf-8"
+    )
     (tmp_path / "index.html").write_text('<a href="/private/p.html">内部</a>', encoding="utf-8")
     (tmp_path / "private").mkdir()
     (tmp_path / "private" / "p.html").write_text("<p>内部页面</p>", encoding="utf-8")
     with SiteServer(tmp_path) as home:
         register_site(db_url, CODE, home.url("/index.html"))
-        crawler = get_crawler(PortalSpider, test_settings(db_url, GOVHEALTH_OBEY_ROBOTS=obey,
-                                                          GOVHEALTH_CONTACT_URL="https://inspect.example/contact"))
+        crawler = get_crawler(
+            PortalSpider,
+            test_settings(
+                db_url, GOVHEALTH_OBEY_ROBOTS=obey, GOVHEALTH_CONTACT_URL="https://inspect.example/contact"
+            ),
+        )
         yield crawler.crawl(code=CODE)
         check = load(db_url)["checks"][home.url("/private/p.html")]
         fetched = home.hits[("GET", "/private/p.html")]
         agents = set(home.user_agents)
     assert crawler.stats.get_value("govhealth/robots/crawl_delay") == 0.2
-    assert agents == {"govhealth/0.1 (+https://inspect.example/contact; government website health inspection)"}
+    assert agents == {
+        "govhealth/0.1 (+https://inspect.example/contact; government website health inspection)"
+    }
     if obey:
         assert (check.state, check.error, fetched) == ("unverified", "robots_disallowed", 0)
     else:
@@ -274,23 +284,33 @@ def test_depth_budget_checks_but_does_not_crawl_deeper_pages(db_url: str, tmp_pa
         crawler = get_crawler(PortalSpider, test_settings(db_url, GOVHEALTH_MAX_DEPTH=1))
         yield crawler.crawl(code=CODE)
         data = load(db_url)
-        assert data["checks"][home.url("/d2.html")].state == "ok", "a page beyond the depth budget is still checked"
+        assert data["checks"][home.url("/d2.html")].state == "ok", (
+            "a page beyond the depth budget is still checked"
+        )
         assert home.url("/d3-missing.html") not in data["checks"], "but not crawled"
     (run,) = data["runs"]
     assert (run.status, run.budget_hit) == ("incomplete", "max_depth")
 
 
 @pytest_twisted.inlineCallbacks
-def test_time_budget_stops_the_run_and_keeps_what_was_checked(db_url: str, site: SiteServer, tmp_path: Path) -> Any:
+def test_time_budget_stops_the_run_and_keeps_what_was_checked(
+    db_url: str, site: SiteServer, tmp_path: Path
+) -> Any:
     links = "".join(f'<a href="{site.url(f"/slow/{4 + n}")}">慢{n}</a>' for n in range(3))
     (tmp_path / "index.html").write_text(f'<a href="/gone.html">失效</a>{links}', encoding="utf-8")
     with SiteServer(tmp_path) as home:
         register_site(db_url, CODE, home.url("/index.html"))
-        crawler = get_crawler(PortalSpider, test_settings(db_url, GOVHEALTH_MAX_SECONDS=2, DOWNLOAD_TIMEOUT=10))
+        crawler = get_crawler(
+            PortalSpider, test_settings(db_url, GOVHEALTH_MAX_SECONDS=2, DOWNLOAD_TIMEOUT=10)
+        )
         yield crawler.crawl(code=CODE)
         data = load(db_url)
     (run,) = data["runs"]
-    assert (run.status, run.budget_hit, run.close_reason) == ("incomplete", "max_seconds", "govhealth_max_seconds")
+    assert (run.status, run.budget_hit, run.close_reason) == (
+        "incomplete",
+        "max_seconds",
+        "govhealth_max_seconds",
+    )
     gone = data["checks"][home.url("/gone.html")]
     # its confirmation re-check could not run before the budget ended: unverified, never broken
     assert (gone.state, gone.error) == ("unverified", "unconfirmed")

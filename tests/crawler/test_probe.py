@@ -34,7 +34,9 @@ SUMMARY = re.compile(r"^probed (\d+) homepages: (\d+) ok, (\d+) failed \(p50 (\d
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteServer]:
     root = tmp_path_factory.mktemp("probe-site")
-    (root / "index.html").write_text("<html><head><meta charset='utf-8'><title>首页</title></head></html>", "utf-8")
+    (root / "index.html").write_text(
+        "<html><head><meta charset='utf-8'><title>首页</title></head></html>", "utf-8"
+    )
     with SiteServer(root) as site:
         yield site
 
@@ -60,11 +62,15 @@ def disable(db_url: str, code: str) -> None:
 
 def register(db_url: str, server: SiteServer, **paths: str) -> None:
     for code, path in paths.items():
-        register_site(db_url, code, server.url(path) if path.startswith("/") else path, name=f"{code[-1]}号县人民政府")
+        register_site(
+            db_url, code, server.url(path) if path.startswith("/") else path, name=f"{code[-1]}号县人民政府"
+        )
 
 
 def test_pass_stores_one_probe_per_enabled_site(any_db_url: str, server: SiteServer) -> None:
-    register(any_db_url, server, **{OK: "/index.html", ERR: "/status/500", SLOW: "/slow/3", OFF: "/index.html"})
+    register(
+        any_db_url, server, **{OK: "/index.html", ERR: "/status/500", SLOW: "/slow/3", OFF: "/index.html"}
+    )
     disable(any_db_url, OFF)
     before = datetime.now(UTC)
     done = scrapy("probe", "-s", "GOVHEALTH_PROBE_TIMEOUT=1", db_url=any_db_url)
@@ -72,7 +78,9 @@ def test_pass_stores_one_probe_per_enabled_site(any_db_url: str, server: SiteSer
     stored = probes(any_db_url)
     assert set(stored) == {OK, ERR, SLOW}  # the disabled site is not probed
     assert [(stored[c].ok, stored[c].status, stored[c].error) for c in (OK, ERR, SLOW)] == [
-        (True, 200, None), (False, 500, "http_error"), (False, None, "timeout"),
+        (True, 200, None),
+        (False, 500, "http_error"),
+        (False, None, "timeout"),
     ]
     assert all(before <= p.at <= datetime.now(UTC) for p in stored.values())
     assert max(stored[OK].elapsed_ms, stored[ERR].elapsed_ms) < 1000
@@ -88,11 +96,20 @@ def test_pass_stores_one_probe_per_enabled_site(any_db_url: str, server: SiteSer
 
 def test_outcomes(db_url: str, server: SiteServer) -> None:
     """Redirects are followed; a gate's answer is ok but noted; transport failures get their error code."""
-    register(db_url, server, **{
-        "4510000011": "/redirect-chain/0", "4510000012": "/gate/ruishu", "4510000013": "/gate/jsl",
-        "4510000014": "/status/404", "4510000015": "/reset", "4510000016": "/loop",
-        "4510000017": "http://127.0.0.1:1/", "4510000018": "http://no-such-host.gov.cn.example/",
-    })
+    register(
+        db_url,
+        server,
+        **{
+            "4510000011": "/redirect-chain/0",
+            "4510000012": "/gate/ruishu",
+            "4510000013": "/gate/jsl",
+            "4510000014": "/status/404",
+            "4510000015": "/reset",
+            "4510000016": "/loop",
+            "4510000017": "http://127.0.0.1:1/",
+            "4510000018": "http://no-such-host.gov.cn.example/",
+        },
+    )
     server.reset()
     done = scrapy("probe", "-s", "DNS_RESOLVER=tests.resolver.LoopbackOnlyResolver", db_url=db_url)
     assert done.returncode == 0, done.stderr
@@ -158,7 +175,9 @@ def test_codes_and_level_filters(db_url: str, server: SiteServer) -> None:
         (("--level", "city"), "error: no enabled sites to probe"),
     ],
 )
-def test_nothing_to_probe_is_one_clear_error(db_url: str, server: SiteServer, args: tuple[str, ...], expected: str) -> None:
+def test_nothing_to_probe_is_one_clear_error(
+    db_url: str, server: SiteServer, args: tuple[str, ...], expected: str
+) -> None:
     register(db_url, server, **{OK: "/index.html"})
     done = scrapy("probe", *args, db_url=db_url)
     assert done.returncode == 1
@@ -226,8 +245,14 @@ def seed_week(db_url: str, code: str, failed: int, per_day: int = 20) -> None:
             start = datetime(AS_OF.year, AS_OF.month, AS_OF.day, tzinfo=UTC) - timedelta(days=6)
             times = [start + timedelta(days=d, minutes=72 * i) for d in range(7) for i in range(per_day)]
             session.add_all(
-                Probe(site_id=site_id, at=at, ok=n >= failed, status=200 if n >= failed else None,
-                      elapsed_ms=15000 if n < failed else 300, error="timeout" if n < failed else None)
+                Probe(
+                    site_id=site_id,
+                    at=at,
+                    ok=n >= failed,
+                    status=200 if n >= failed else None,
+                    elapsed_ms=15000 if n < failed else 300,
+                    error="timeout" if n < failed else None,
+                )
                 for n, at in enumerate(times)
             )
     finally:

@@ -23,27 +23,76 @@ def test_round_trip(any_db_url: str) -> None:
     engine = open_database(any_db_url)
     sessions = make_sessionmaker(engine)
     with sessions.begin() as session:
-        site = Site(code="4510000031", name="百色市人民政府", url="http://www.baise.gov.cn.example/", level="city",
-                    organizer="百色市人民政府办公室", domains=["baise.gov.cn.example"], enabled=True)
+        site = Site(
+            code="4510000031",
+            name="百色市人民政府",
+            url="http://www.baise.gov.cn.example/",
+            level="city",
+            organizer="百色市人民政府办公室",
+            domains=["baise.gov.cn.example"],
+            enabled=True,
+        )
         session.add(site)
         session.flush()
         run = CrawlRun(site_id=site.id, started_at=T0, finished_at=T0, status="complete", stats={"pages": 3})
         session.add(run)
         session.flush()
-        session.add_all([
-            LinkCheck(run_id=run.id, url="http://x/a", state="broken", status=404, error="http_error", reason="HTTP 404",
-                      resource_type="page", external=False, on_homepage=True, link_text="通知", sources=["http://x/"],
-                      source_count=1, attempts=2, checked_at=T0),
-            Finding(run_id=run.id, site_id=site.id, fingerprint="f" * 20, kind="stale_column", url="http://x/tzgg/",
-                    column_name="通知公告", column_category="notice_policy", latest_date=date(2017, 1, 2),
-                    item_count=20, detected_at=T0),
-            FindingHistory(site_id=site.id, fingerprint="f" * 20, kind="stale_column", url="http://x/tzgg/",
-                           first_seen=T0, last_seen=T0, runs_seen=1),
-            Column(run_id=run.id, url="http://x/tzgg/", name="通知公告", category="notice_policy", how="nav",
-                   page_kind="list", item_count=20, latest_date=date(2017, 1, 2), status="stale"),
-            ColumnOverride(site_id=site.id, url="http://x/tzgg/", name="通知公告", category="notice_policy"),
-            Probe(site_id=site.id, at=T0, ok=True, status=200, elapsed_ms=120),
-        ])
+        session.add_all(
+            [
+                LinkCheck(
+                    run_id=run.id,
+                    url="http://x/a",
+                    state="broken",
+                    status=404,
+                    error="http_error",
+                    reason="HTTP 404",
+                    resource_type="page",
+                    external=False,
+                    on_homepage=True,
+                    link_text="通知",
+                    sources=["http://x/"],
+                    source_count=1,
+                    attempts=2,
+                    checked_at=T0,
+                ),
+                Finding(
+                    run_id=run.id,
+                    site_id=site.id,
+                    fingerprint="f" * 20,
+                    kind="stale_column",
+                    url="http://x/tzgg/",
+                    column_name="通知公告",
+                    column_category="notice_policy",
+                    latest_date=date(2017, 1, 2),
+                    item_count=20,
+                    detected_at=T0,
+                ),
+                FindingHistory(
+                    site_id=site.id,
+                    fingerprint="f" * 20,
+                    kind="stale_column",
+                    url="http://x/tzgg/",
+                    first_seen=T0,
+                    last_seen=T0,
+                    runs_seen=1,
+                ),
+                Column(
+                    run_id=run.id,
+                    url="http://x/tzgg/",
+                    name="通知公告",
+                    category="notice_policy",
+                    how="nav",
+                    page_kind="list",
+                    item_count=20,
+                    latest_date=date(2017, 1, 2),
+                    status="stale",
+                ),
+                ColumnOverride(
+                    site_id=site.id, url="http://x/tzgg/", name="通知公告", category="notice_policy"
+                ),
+                Probe(site_id=site.id, at=T0, ok=True, status=200, elapsed_ms=120),
+            ]
+        )
     with sessions() as session:
         site = session.scalars(select(Site)).one()
         assert (site.code, site.domains, site.enabled) == ("4510000031", ["baise.gov.cn.example"], True)
@@ -76,7 +125,9 @@ def test_unreachable_database_is_one_clear_error() -> None:
     with pytest.raises(DatabaseError) as caught:
         open_database("postgresql+psycopg://govhealth:s3cret@127.0.0.1:1/govhealth")
     message = str(caught.value)
-    assert message.startswith("cannot reach database postgresql+psycopg://govhealth:***@127.0.0.1:1/govhealth")
+    assert message.startswith(
+        "cannot reach database postgresql+psycopg://govhealth:***@127.0.0.1:1/govhealth"
+    )
     assert "s3cret" not in message and "\n" not in message
 
 

@@ -37,23 +37,45 @@ def site_id(db_url: str) -> int:
 
 
 def crawler_for(db_url: str, **settings: Any) -> Any:
-    crawler = get_crawler(Spider, {"GOVHEALTH_DATABASE_URL": db_url, "GOVHEALTH_AS_OF": "2026-12-01", **settings})
+    crawler = get_crawler(
+        Spider, {"GOVHEALTH_DATABASE_URL": db_url, "GOVHEALTH_AS_OF": "2026-12-01", **settings}
+    )
     crawler.stats.open_spider()
     return crawler
 
 
-def link(url: str, state: LinkState = LinkState.OK, *, status: int | None = 200, error: str | None = None,
-         sources: tuple[str, ...] = (HOME,)) -> LinkItem:
-    return LinkItem(url=url, resource_type=ResourceType.PAGE, internal=True,
-                    verdict=Verdict(state, error, "why" if state is not LinkState.OK else "ok"), status=status,
-                    attempts=2 if state is not LinkState.OK else 1, link_text="链接", sources=sources,
-                    source_count=len(sources), on_homepage=True)
+def link(
+    url: str,
+    state: LinkState = LinkState.OK,
+    *,
+    status: int | None = 200,
+    error: str | None = None,
+    sources: tuple[str, ...] = (HOME,),
+) -> LinkItem:
+    return LinkItem(
+        url=url,
+        resource_type=ResourceType.PAGE,
+        internal=True,
+        verdict=Verdict(state, error, "why" if state is not LinkState.OK else "ok"),
+        status=status,
+        attempts=2 if state is not LinkState.OK else 1,
+        link_text="链接",
+        sources=sources,
+        source_count=len(sources),
+        on_homepage=True,
+    )
 
 
 def crawl_items(sid: int, reason: str = "finished") -> list[Any]:
     blank = ColumnItem(url=HOME + "tzgg/", name="通知公告", how="nav", page_kind="list", item_count=0)
-    fresh = ColumnItem(url=HOME + "xwdt/", name="新闻动态", how="nav", page_kind="list", item_count=3,
-                       dates=[date(2026, 11, 30)])
+    fresh = ColumnItem(
+        url=HOME + "xwdt/",
+        name="新闻动态",
+        how="nav",
+        page_kind="list",
+        item_count=3,
+        dates=[date(2026, 11, 30)],
+    )
     return [
         CrawlStartItem(sid, CODE),
         PageItem(HOME, 0, 200),
@@ -109,8 +131,12 @@ def test_findings_pipeline_applies_the_operators_column_override(db_url: str) ->
 def test_a_failed_homepage_is_site_unreachable_not_a_broken_link(db_url: str) -> None:
     register_site(db_url, CODE, HOME)
     sid = site_id(db_url)
-    items = [CrawlStartItem(sid, CODE), link(HOME, LinkState.BROKEN, status=None, error="dns", sources=()),
-             HomepageItem(HOME, read=False, latest=None, dated=0), CrawlEndItem(sid, CODE, "finished")]
+    items = [
+        CrawlStartItem(sid, CODE),
+        link(HOME, LinkState.BROKEN, status=None, error="dns", sources=()),
+        HomepageItem(HOME, read=False, latest=None, dated=0),
+        CrawlEndItem(sid, CODE, "finished"),
+    ]
     end, _crawler = judged(db_url, items)
     assert [f["kind"] for f in end.findings] == ["site_unreachable"]
 
@@ -124,8 +150,12 @@ def store(db_url: str, items: list[Any]) -> Any:
     return pipeline
 
 
-@pytest.mark.parametrize(("reason", "status", "history"), [("finished", "complete", 3), ("shutdown", "incomplete", 0)])
-def test_store_pipeline_writes_the_run_from_items_only(db_url: str, reason: str, status: str, history: int) -> None:
+@pytest.mark.parametrize(
+    ("reason", "status", "history"), [("finished", "complete", 3), ("shutdown", "incomplete", 0)]
+)
+def test_store_pipeline_writes_the_run_from_items_only(
+    db_url: str, reason: str, status: str, history: int
+) -> None:
     register_site(db_url, CODE, HOME)
     sid = site_id(db_url)
     pipeline = store(db_url, crawl_items(sid, reason))
@@ -134,10 +164,19 @@ def test_store_pipeline_writes_the_run_from_items_only(db_url: str, reason: str,
         run = session.scalars(select(CrawlRun)).one()
         assert run.id == pipeline.run_id and run.site_id == sid
         assert (run.status, run.close_reason, run.pages, run.targets, run.broken, run.unverified) == (
-            status, reason, 2, 3, 1, 1)
+            status,
+            reason,
+            2,
+            3,
+            1,
+            1,
+        )
         assert len(session.scalars(select(LinkCheck).where(LinkCheck.run_id == run.id)).all()) == 3
         assert sorted(f.kind for f in session.scalars(select(Finding))) == [
-            "blank_column", "broken_link", "unverified_link"]
+            "blank_column",
+            "broken_link",
+            "unverified_link",
+        ]
         assert len(session.scalars(select(Column)).all()) == 2
         assert len(session.scalars(select(FindingHistory)).all()) == history  # a partial run is not history
     engine.dispose()

@@ -52,7 +52,9 @@ def stored(db_url: str) -> list[tuple[int, datetime, bool, int | None, int | Non
     try:
         with make_sessionmaker(engine)() as session:
             rows = session.execute(
-                select(Probe.site_id, Probe.at, Probe.ok, Probe.status, Probe.elapsed_ms, Probe.error).order_by(Probe.site_id)
+                select(
+                    Probe.site_id, Probe.at, Probe.ok, Probe.status, Probe.elapsed_ms, Probe.error
+                ).order_by(Probe.site_id)
             )
             return [tuple(row) for row in rows]
     finally:
@@ -60,10 +62,17 @@ def stored(db_url: str) -> list[tuple[int, datetime, bool, int | None, int | Non
 
 
 def items(ids: dict[str, int]) -> list[ProbeItem]:
-    outcomes = [(True, 200, 120, None), (False, 500, 80, "http_error"), (False, None, 15000, "timeout"),
-                (True, 412, 300, "anti_bot_gate"), (False, None, None, "dns")]
+    outcomes = [
+        (True, 200, 120, None),
+        (False, 500, 80, "http_error"),
+        (False, None, 15000, "timeout"),
+        (True, 412, 300, "anti_bot_gate"),
+        (False, None, None, "dns"),
+    ]
     return [
-        ProbeItem(ids[code], code, f"{code[-1]}号县人民政府", AT + timedelta(seconds=n), ok, status, elapsed, error)
+        ProbeItem(
+            ids[code], code, f"{code[-1]}号县人民政府", AT + timedelta(seconds=n), ok, status, elapsed, error
+        )
         for n, (code, (ok, status, elapsed, error)) in enumerate(zip(CODES, outcomes, strict=True))
     ]
 
@@ -116,7 +125,9 @@ def test_a_pass_that_stopped_early_stores_nothing(db_url: str, caplog: pytest.Lo
     assert "stopped early (3 of 5 sites): nothing stored" in caplog.text
 
 
-def test_a_failed_insert_is_logged_re_raised_and_rolled_back(db_url: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_failed_insert_is_logged_re_raised_and_rolled_back(
+    db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     ids = site_ids(db_url)
     probes = items(ids)
     probes[-1].site_id = max(ids.values()) + 1000  # no such site: the foreign key refuses the last batch

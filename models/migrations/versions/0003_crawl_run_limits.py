@@ -10,18 +10,24 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0003'
-down_revision = '0002'
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('crawl_runs') as batch:
-        batch.add_column(sa.Column('limits', sa.JSON(), nullable=True,
-                                   comment='every limit that fired (budgets, page cuts, capped Crawl-delay), in order'))
+    with op.batch_alter_table("crawl_runs") as batch:
+        batch.add_column(
+            sa.Column(
+                "limits",
+                sa.JSON(),
+                nullable=True,
+                comment="every limit that fired (budgets, page cuts, capped Crawl-delay), in order",
+            )
+        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('crawl_runs') as batch:
-        batch.drop_column('limits')
+    with op.batch_alter_table("crawl_runs") as batch:
+        batch.drop_column("limits")

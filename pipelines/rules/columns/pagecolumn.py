@@ -41,7 +41,15 @@ NOT_A_COLUMN_CRUMB = frozenset(
 )
 
 # Words that mark a breadcrumb on a page; substring tests, as an IGNORECASE regex over each page cost ~0.4 ms
-BREADCRUMB_HINTS = ("当前位置", "现在的位置", "所在位置", "breadcrumb", "Breadcrumb", "BreadCrumb", "BREADCRUMB")
+BREADCRUMB_HINTS = (
+    "当前位置",
+    "现在的位置",
+    "所在位置",
+    "breadcrumb",
+    "Breadcrumb",
+    "BreadCrumb",
+    "BREADCRUMB",
+)
 
 
 def is_column_crumb(found: ColumnLink, page_url: str) -> bool:
@@ -141,10 +149,16 @@ def page_as_column(
     url = _absolute(page_url, page_url) or page_url
     meta = _meta_column_name(page)
     if meta:
-        if not _good_name(meta) or (listing.kind != PageKind.LIST and article_pubdate(html, today) is not None):
+        if not _good_name(meta) or (
+            listing.kind != PageKind.LIST and article_pubdate(html, today) is not None
+        ):
             return None
         return ColumnLink(meta, url, "meta"), listing
-    if listing.kind != PageKind.LIST or listing.reason == "soft list" or article_pubdate(html, today) is not None:
+    if (
+        listing.kind != PageKind.LIST
+        or listing.reason == "soft list"
+        or article_pubdate(html, today) is not None
+    ):
         return None
     dated = sum(1 for item in listing.items if item.date is not None)
     if listing.reason == "main list" and (

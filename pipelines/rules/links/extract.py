@@ -132,8 +132,6 @@ def link_tree(text: str) -> lxml.html.HtmlElement | None:
     return flat if isinstance(flat, lxml.html.HtmlElement) else None
 
 
-
-
 def extract_links(
     html: str | bytes, page_url: str, encoding: str = "utf-8", limit: int = 0
 ) -> list[ExtractedLink]:
@@ -151,10 +149,14 @@ def extract_links(
         limit: when > 0, stop after ``limit + 1`` distinct links (more than ``limit`` returned: the page had more).
     """
     codec = _codec(encoding)
-    return links_in(link_tree(html.decode(codec, "replace") if isinstance(html, bytes) else html), page_url, codec, limit)
+    return links_in(
+        link_tree(html.decode(codec, "replace") if isinstance(html, bytes) else html), page_url, codec, limit
+    )
 
 
-def links_in(root: lxml.html.HtmlElement | None, page_url: str, codec: str = "utf-8", limit: int = 0) -> list[ExtractedLink]:
+def links_in(
+    root: lxml.html.HtmlElement | None, page_url: str, codec: str = "utf-8", limit: int = 0
+) -> list[ExtractedLink]:
     """``extract_links`` over a tree already parsed (``link_tree``); ``codec`` as ``_codec`` gives it."""
     if root is None:
         return []

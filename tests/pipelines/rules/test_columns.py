@@ -475,7 +475,8 @@ ROWS = """<ul class="list">
 <li><a href="./201710/t20171015_1.html">关于公布2017年县级行政权力清单的公告</a><span>2017-10-15</span></li>
 </ul>"""
 ARTICLE_BODY = (
-    "<h1>县长在全县经济工作会议上的讲话</h1><p>" + "同志们：今天召开全县经济工作会议，总结今年经济工作，部署明年经济工作。" * 5
+    "<h1>县长在全县经济工作会议上的讲话</h1><p>"
+    + "同志们：今天召开全县经济工作会议，总结今年经济工作，部署明年经济工作。" * 5
     + "</p><p>相关文章：</p>"
 )
 
@@ -500,17 +501,31 @@ META = '<meta name="ColumnName" content="部门文件">'
     ("html", "expected"),
     [
         (bare(ROWS, head=META), ("部门文件", "meta", "list", 3)),
-        (bare(ROWS[:ROWS.index("<li>", 20)] + "</ul>", head=META), ("部门文件", "meta", "list", 1)),  # one row is enough
+        (
+            bare(ROWS[: ROWS.index("<li>", 20)] + "</ul>", head=META),
+            ("部门文件", "meta", "list", 1),
+        ),  # one row is enough
         (bare('<ul class="list"><li>暂无信息</li></ul>', head=META), ("部门文件", "meta", "empty", 0)),
-        (bare("<p>" + "本局负责全县财政收支管理、预算编制和执行等工作。" * 4 + "</p>", head=META),
-         ("部门文件", "meta", "single", 0)),  # a content column (机构职能-like)
+        (
+            bare("<p>" + "本局负责全县财政收支管理、预算编制和执行等工作。" * 4 + "</p>", head=META),
+            ("部门文件", "meta", "single", 0),
+        ),  # a content column (机构职能-like)
         (bare(ROWS), ("部门文件", "list", "list", 3)),  # named by <title>, the site's name skipped
         (bare(ROWS, title="某某县人民政府-部门文件"), ("部门文件", "list", "list", 3)),
-        (bare(ROWS, crumb='<div class="crumb">当前位置：<a href="/">首页</a> &gt; 部门动态</div>'),
-         ("部门动态", "list", "list", 3)),  # the breadcrumb beats <title>
+        (
+            bare(ROWS, crumb='<div class="crumb">当前位置：<a href="/">首页</a> &gt; 部门动态</div>'),
+            ("部门动态", "list", "list", 3),
+        ),  # the breadcrumb beats <title>
     ],
-    ids=["meta-list", "meta-one-row", "meta-placeholder", "meta-single", "list-title", "list-title-after-site",
-         "list-breadcrumb"],
+    ids=[
+        "meta-list",
+        "meta-one-row",
+        "meta-placeholder",
+        "meta-single",
+        "list-title",
+        "list-title-after-site",
+        "list-breadcrumb",
+    ],
 )
 def test_a_page_that_is_a_column_itself(html: str, expected: tuple[object, ...]) -> None:
     assert own(html) == expected
@@ -520,12 +535,35 @@ def test_a_page_that_is_a_column_itself(html: str, expected: tuple[object, ...])
     ("html", "url"),
     [
         # articles carry ColumnName too (TRS, Hanweb): told apart by their metas, breadcrumb, URL or 发布时间
-        (bare("<h1>关于调整最低工资标准的通知</h1><p>正文略。</p>" + ROWS,
-              head=META + '<meta name="ArticleTitle" content="关于调整最低工资标准的通知">'), None),
-        (bare("<h1>关于调整最低工资标准的通知</h1><p>正文略。</p>", head=META + '<meta name="PubDate" content="2017-12-20">'), None),
-        (bare("<h1>关于调整最低工资标准的通知</h1>" + ROWS, head=META,
-              crumb='<div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="./">部门文件</a> &gt; 正文</div>'), None),
-        (bare("<h1>关于调整最低工资标准的通知</h1><p>发布时间：2017-12-20 来源：县人社局</p><p>正文略。</p>", head=META), None),
+        (
+            bare(
+                "<h1>关于调整最低工资标准的通知</h1><p>正文略。</p>" + ROWS,
+                head=META + '<meta name="ArticleTitle" content="关于调整最低工资标准的通知">',
+            ),
+            None,
+        ),
+        (
+            bare(
+                "<h1>关于调整最低工资标准的通知</h1><p>正文略。</p>",
+                head=META + '<meta name="PubDate" content="2017-12-20">',
+            ),
+            None,
+        ),
+        (
+            bare(
+                "<h1>关于调整最低工资标准的通知</h1>" + ROWS,
+                head=META,
+                crumb='<div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="./">部门文件</a> &gt; 正文</div>',
+            ),
+            None,
+        ),
+        (
+            bare(
+                "<h1>关于调整最低工资标准的通知</h1><p>发布时间：2017-12-20 来源：县人社局</p><p>正文略。</p>",
+                head=META,
+            ),
+            None,
+        ),
         (bare(ROWS, head=META), f"{SITE}/zwgk/bmwj/201712/t20171220_3.html"),  # a document URL
         # later pages of a list, the homepage
         (bare(ROWS, head=META), f"{SITE}/zwgk/bmwj/index_1.html"),
@@ -533,18 +571,41 @@ def test_a_page_that_is_a_column_itself(html: str, expected: tuple[object, ...])
         (bare(ROWS, head=META), f"{SITE}/index.html"),
         # no meta: a speech with a 相关文章 list is an article; two dated rows are not enough; a sidebar list
         (bare(ARTICLE_BODY + ROWS, title="县长在全县经济工作会议上的讲话"), None),
-        (bare(ROWS[:ROWS.rindex("<li>")] + "</ul>"), None),
-        (bare("<p>" + "本局负责全县财政收支管理工作。" * 6 + "</p>" + f'<div class="sidebar">{ROWS}</div>'), None),
+        (bare(ROWS[: ROWS.rindex("<li>")] + "</ul>"), None),
+        (
+            bare(
+                "<p>" + "本局负责全县财政收支管理工作。" * 6 + "</p>" + f'<div class="sidebar">{ROWS}</div>'
+            ),
+            None,
+        ),
         (bare(ROWS, title="某某县人民政府"), None),  # no name to give it
         (bare(ROWS + "<p>发布日期：2017-12-20</p>"), None),  # a labelled publication date: an article
         # a hub: several blocks with their own 更多>> (and each a list of dated rows)
-        (bare(f'<div class="box"><h3>通知公告</h3><a href="/tzgg/">更多&gt;&gt;</a>{ROWS}</div>'
-              f'<div class="box"><h3>政策文件</h3><a href="/zcwj/">更多&gt;&gt;</a>{ROWS.replace("t2017", "p2017")}</div>',
-              head=META), None),
+        (
+            bare(
+                f'<div class="box"><h3>通知公告</h3><a href="/tzgg/">更多&gt;&gt;</a>{ROWS}</div>'
+                f'<div class="box"><h3>政策文件</h3><a href="/zcwj/">更多&gt;&gt;</a>{ROWS.replace("t2017", "p2017")}</div>',
+                head=META,
+            ),
+            None,
+        ),
     ],
-    ids=["article-metas", "article-pubdate-meta", "article-crumb", "article-labelled-date", "document-url",
-         "pager-file", "pager-query", "homepage", "speech", "two-rows", "sidebar-list", "no-name",
-         "labelled-date", "hub"],
+    ids=[
+        "article-metas",
+        "article-pubdate-meta",
+        "article-crumb",
+        "article-labelled-date",
+        "document-url",
+        "pager-file",
+        "pager-query",
+        "homepage",
+        "speech",
+        "two-rows",
+        "sidebar-list",
+        "no-name",
+        "labelled-date",
+        "hub",
+    ],
 )
 def test_pages_that_are_not_columns(html: str, url: str | None) -> None:
     assert own(html, url or f"{SITE}/zwgk/bmwj/index.html") is None
@@ -555,12 +616,20 @@ def test_might_be_column_is_a_cheap_pre_check():
     assert might_be_column(bare("", head="<meta name='columnname' content='部门文件'>"), url)
     assert might_be_column(bare(ROWS), url)
     assert might_be_column(bare(ROWS.replace("2017-", "2017年").replace("-", "月")), url)
-    assert might_be_column(bare(ROWS.replace("<span>2017-12-20</span>", "").replace("<span>2017-11-02</span>", "")
-                                .replace("<span>2017-10-15</span>", "")), url)  # t20171220_3.html in the URLs
+    assert might_be_column(
+        bare(
+            ROWS.replace("<span>2017-12-20</span>", "")
+            .replace("<span>2017-11-02</span>", "")
+            .replace("<span>2017-10-15</span>", "")
+        ),
+        url,
+    )  # t20171220_3.html in the URLs
     assert not might_be_column(bare(ROWS, head=META), f"{SITE}/index.html")
     assert not might_be_column(bare(ROWS, head=META), f"{SITE}/zwgk/bmwj/index_2.html")
     # phone numbers, IP addresses, versions and ids are not dates
-    noise = '<p>联系电话：0776-1234567 地址 127.0.0.2:8080 jquery-1.12.4.js 第2024-01号 索引号 2026-02-00018</p>'
+    noise = (
+        "<p>联系电话：0776-1234567 地址 127.0.0.2:8080 jquery-1.12.4.js 第2024-01号 索引号 2026-02-00018</p>"
+    )
     assert not might_be_column(bare(noise), url)
 
 

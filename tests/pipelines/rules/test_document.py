@@ -50,10 +50,15 @@ def test_a_page_is_parsed_once_for_links_and_columns(monkeypatch: pytest.MonkeyP
 
 
 def test_columns_read_before_links_do_not_lose_links_to_the_pruned_tree() -> None:
-    html = '<html><body><script src="/app.js"></script><ul><li><a href="/a.html">甲</a></li></ul></body></html>'
+    html = (
+        '<html><body><script src="/app.js"></script><ul><li><a href="/a.html">甲</a></li></ul></body></html>'
+    )
     doc = Document(html, "http://www.example.gov.cn/")
     assert doc.column_page.root.find(".//script") is None  # the column reading drops scripts
-    assert [link.url for link in doc.links()] == ["http://www.example.gov.cn/app.js", "http://www.example.gov.cn/a.html"]
+    assert [link.url for link in doc.links()] == [
+        "http://www.example.gov.cn/app.js",
+        "http://www.example.gov.cn/a.html",
+    ]
 
 
 def test_a_link_after_a_too_deep_nesting_is_still_found() -> None:

@@ -202,10 +202,11 @@ def test_ignored_references(href: str) -> None:
 
 
 def test_scheme_relative_references() -> None:
-    """"http:a.html" on an http page is relative (as in browsers); another scheme without a host is not a link."""
+    """ "http:a.html" on an http page is relative (as in browsers); another scheme without a host is not a link."""
     html = '<a href="http:a.html">甲</a><a href="https:b.html">乙</a><a href="HTTP://WWW.Other.gov.cn/./c">丙</a>'
     assert [link.url for link in extract_links(html, PAGE_URL)] == [
-        urljoin(PAGE_URL, "a.html"), "http://www.other.gov.cn/c"
+        urljoin(PAGE_URL, "a.html"),
+        "http://www.other.gov.cn/c",
     ]
 
 

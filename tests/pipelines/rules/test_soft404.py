@@ -244,7 +244,9 @@ def test_redirected_to_homepage(link: str, final: str, home: str | None, expecte
 def test_the_unparsed_pre_check_lets_every_phrase_through_however_spaced(phrase: str, gap: str) -> None:
     """Pages without a hint word are ruled out unparsed: a spaced-out phrase on a full template page
     (far above the always-parse size) must still reach the parser and be found."""
-    spaced = gap.join(phrase.split() if phrase.isascii() else phrase) if gap else phrase  # English: between words
+    spaced = (
+        gap.join(phrase.split() if phrase.isascii() else phrase) if gap else phrase
+    )  # English: between words
     script = "<script>" + "var stat = 1;" * 300 + "</script>"  # a real template's size
     html = page("提示信息", f"<div class='err'><p>{spaced}</p><a href='/'>返回首页</a></div>", head=script)
     assert len(html) > 4096
