@@ -53,7 +53,7 @@ def judge_column(
     """Blank when it shows nothing (or only a placeholder); stale when its newest item is older than its period.
 
     A ``single_page`` column (机构职能, 联系我们 … by the rules file's names) is a content page: blank only
-    when its content area is empty or a placeholder, never stale.
+    when its content area is empty or a placeholder, never stale. One function per verdict below, in order.
     """
     fields = {"column_name": reading.name, "column_category": category, "item_count": reading.item_count}
     if (
@@ -64,41 +64,62 @@ def judge_column(
         return ColumnVerdict(
             ColumnStatus.SINGLE, None, "content page (a single-page column): not judged for staleness"
         )
-    if reading.error or reading.page_kind in (PageKind.PENDING, PageKind.UNKNOWN):
-        why = reading.error or reading.reason or "its list could not be read"
-        reason = f"column not verified: {why}"
-        return ColumnVerdict(
-            ColumnStatus.UNVERIFIED,
-            blank_finding(
-                FindingKind.UNVERIFIED_COLUMN,
-                reading.url,
-                reason=reason,
-                error=reading.error or "unreadable_list",
-                **fields,
-            ),
-            reason,
-        )
-    if reading.page_kind == PageKind.EMPTY or (
-        reading.page_kind == PageKind.LIST and reading.item_count == 0
-    ):
-        reason = (
-            f"blank column: shows only {reading.placeholder!r}"
-            if reading.placeholder
-            else "blank column: no items"
-        )
-        return ColumnVerdict(
-            ColumnStatus.BLANK,
-            blank_finding(FindingKind.BLANK_COLUMN, reading.url, reason=reason, **fields),
-            reason,
-        )
+    verdict = unverified_column(reading, fields) or blank_column(reading, fields)
+    if verdict is not None:
+        return verdict
     if reading.page_kind == PageKind.SINGLE:
         return ColumnVerdict(ColumnStatus.SINGLE, None, "content page: not judged for staleness")
+    return stale_column(reading, fields, period_days, today)
+
+
+def unverified_column(reading: ColumnReading, fields: dict[str, Any]) -> ColumnVerdict | None:
+    """unverified_column: its page or list could not be read, so it is neither blank nor stale."""
+    if not (reading.error or reading.page_kind in (PageKind.PENDING, PageKind.UNKNOWN)):
+        return None
+    why = reading.error or reading.reason or "its list could not be read"
+    reason = f"column not verified: {why}"
+    return ColumnVerdict(
+        ColumnStatus.UNVERIFIED,
+        blank_finding(
+            FindingKind.UNVERIFIED_COLUMN,
+            reading.url,
+            reason=reason,
+            error=reading.error or "unreadable_list",
+            **fields,
+        ),
+        reason,
+    )
+
+
+def blank_column(reading: ColumnReading, fields: dict[str, Any]) -> ColumnVerdict | None:
+    """blank_column (空白栏目): the page was read and shows no item, or only a placeholder."""
+    if not (
+        reading.page_kind == PageKind.EMPTY
+        or (reading.page_kind == PageKind.LIST and reading.item_count == 0)
+    ):
+        return None
+    reason = (
+        f"blank column: shows only {reading.placeholder!r}"
+        if reading.placeholder
+        else "blank column: no items"
+    )
+    return ColumnVerdict(
+        ColumnStatus.BLANK,
+        blank_finding(FindingKind.BLANK_COLUMN, reading.url, reason=reason, **fields),
+        reason,
+    )
+
+
+def stale_column(
+    reading: ColumnReading, fields: dict[str, Any], period_days: int | None, today: date
+) -> ColumnVerdict:
+    """stale_column (应更新但长期未更新): its newest dated item is older than its category's period."""
     latest = reading.latest
     if not period_days:
         return ColumnVerdict(ColumnStatus.OK, None, "no update period for this category")
     age = (today - latest).days if latest else None
-    if age is not None and age <= period_days:
-        return ColumnVerdict(ColumnStatus.OK, None, f"newest item {latest.isoformat()}, {age} days old")  # type: ignore[union-attr]
+    if latest is not None and age is not None and age <= period_days:
+        return ColumnVerdict(ColumnStatus.OK, None, f"newest item {latest.isoformat()}, {age} days old")
     reason = (
         f"newest item {latest.isoformat()} is {age} days old, over the {period_days}-day period"
         if latest
