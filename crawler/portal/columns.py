@@ -99,19 +99,9 @@ class ColumnReader:
         column.pending += 1
         meta = {"handle_httpstatus_list": ERROR_STATUSES}
         cb_kwargs = {"column_url": column.url, "kind": kind}
-        if form:
-            return FormRequest(
-                url,
-                formdata=form,
-                method=method,
-                callback=self.parse_column_extra,
-                errback=self.column_extra_failed,
-                dont_filter=True,
-                meta=meta,
-                cb_kwargs=cb_kwargs,
-                priority=-3,
-            )
-        return Request(
+        # a dataproxy page is a form POST; paging, frames and articles are plain GETs
+        extra: dict[str, Any] = {"formdata": form} if form else {}
+        return (FormRequest if form else Request)(
             url,
             method=method,
             callback=self.parse_column_extra,
@@ -120,6 +110,7 @@ class ColumnReader:
             meta=meta,
             cb_kwargs=cb_kwargs,
             priority=-3,
+            **extra,
         )
 
     def read_column(self, column: ColumnReading, page: ListPage, url: str, depth: int) -> Iterator[Any]:
