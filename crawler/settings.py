@@ -141,6 +141,7 @@ EXTENSIONS = {
     "crawler.budgets.CrawlBudget": 10,  # GOVHEALTH_MAX_SECONDS and the record of every budget and limit
     "crawler.bodycap.BodyCap": 20,  # GOVHEALTH_MAX_PAGE_BYTES, the first bytes of a check
     "crawler.recheck.RecheckLane": 30,  # the end-of-crawl confirmation re-checks (GOVHEALTH_RECHECK_DELAY)
+    "crawler.linkcache.LinkCacheComponent": 40,  # a single crawl's own link cache (GOVHEALTH_LINK_CACHE)
 }
 # Only http(s) is ever fetched: a redirect or a link to file:, ftp:, data: or s3: is refused (unsupported_scheme).
 DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "data": None, "s3": None}

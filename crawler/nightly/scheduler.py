@@ -12,7 +12,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import defer, task
 from twisted.python.failure import Failure
 
-from crawler.linkcache import LinkCache
+from crawler.linkcache import MemoryLinkCache
 from crawler.nightly.results import SiteResult
 from crawler.nightly.sources import SiteSource
 from crawler.spiders.portal import PortalSpider
@@ -42,7 +42,7 @@ class Scheduler:
         process: CrawlerProcessBase,
         source: SiteSource,
         parallel: int,
-        cache: LinkCache | None,
+        cache: MemoryLinkCache | None,
         view: ProgressView,
         *,
         started: float,

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
     from crawler.budgets import CrawlBudget
-    from crawler.linkcache import LinkCache
+    from crawler.linkcache import MemoryLinkCache
     from pipelines.rules.judge import ColumnReading
     from pipelines.rules.ledger import LinkLedger
 
@@ -39,7 +39,7 @@ class LinkChecker:
         crawler: Crawler
         homepage: str
         ledger: LinkLedger
-        link_cache: LinkCache | None
+        link_cache: MemoryLinkCache | None
         claimed: set[str]
         waiting: set[str]
         columns: dict[str, ColumnReading]

@@ -21,7 +21,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from crawler.budgets import CrawlBudget
 from crawler.config import PortalConfig
 from crawler.items import CrawlEndItem, CrawlStartItem, HomepageItem, LinkItem, PageItem
-from crawler.linkcache import LinkCache, cache_ttls
+from crawler.linkcache import MemoryLinkCache
 from crawler.portal.checks import ERROR_STATUSES, LinkChecker
 from crawler.portal.columns import ColumnReader
 from crawler.portal.hosts import SiteHosts
@@ -74,13 +74,14 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
         self,
         code: str = "",
         max_pages: str | None = None,
-        link_cache: LinkCache | None = None,
+        link_cache: MemoryLinkCache | None = None,
         site: SiteInfo | None = None,
         nightly_id: str | int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.link_cache = link_cache  # shared by `scrapy nightly`; else the spider opens its own
+        # shared by `scrapy nightly`; else crawler/linkcache.py's LinkCacheComponent gives the crawl its own
+        self.link_cache = link_cache
         if not code:
             raise ValueError("the portal spider needs a site: scrapy crawl portal -a code=4510000031")
         self.code = code
@@ -134,9 +135,6 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
         self.column_pages: dict[str, str] = {}  # column_key(final page URL) -> the column read there
         self.claimed: set[str] = set()  # external targets this crawl checks for the link cache
         self.waiting: set[str] = set()  # external targets another crawl is checking for us
-        self.owns_cache = self.link_cache is None and settings.getbool("GOVHEALTH_LINK_CACHE", True)
-        if self.owns_cache:
-            self.link_cache = LinkCache(config.database_url, **cache_ttls(settings))
         self.homepage_read = False
         self.homepage_latest: date | None = None
         self.homepage_dated = 0
@@ -176,13 +174,10 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
 
     async def closed(self, reason: str) -> None:
         if self.link_cache is not None:
-            for (
-                url
-            ) in self.claimed:  # cut short before their outcome: the waiting crawls check them themselves
+            # cut short before their outcome: the waiting crawls check them themselves
+            for url in self.claimed:
                 for waiter in self.link_cache.abandon(url):
                     waiter(None, None)
-            if self.owns_cache:
-                self.link_cache.close()
         # Scrapy tells the close reason only with spider_closed, after it closed the pipelines' input, so the
         # end items are handed to the scraper here, its way for items that come from no response
         engine = self.crawler.engine

@@ -1,21 +1,24 @@
-"""The crawl's policy components on their own: budgets, the body cap and the re-check lane (no network, no spider run)."""
+"""The crawl's policy components on their own: budgets, the body cap, the re-check lane, robots.txt and the
+link cache back ends (no network, no spider run)."""
 
 from __future__ import annotations
 
 from collections import deque
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import pytest_twisted
 from protego import Protego
 from scrapy import Request, Spider
-from scrapy.exceptions import DontCloseSpider, IgnoreRequest, StopDownload
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http import Headers
 from scrapy.utils.test import get_crawler
 from twisted.internet.defer import Deferred
 
 from crawler.bodycap import BodyCap
 from crawler.budgets import CLOSE_REASON, CrawlBudget
+from crawler.linkcache import LinkCache, LinkCacheComponent, MemoryLinkCache
 from crawler.recheck import RECHECK_SLOT, RecheckLane
 from crawler.robots import RobotsPolicy
 from pipelines.rules.kinds import LinkState, ResourceType
@@ -278,3 +281,103 @@ def test_a_crawl_delay_never_lowers_the_download_delay() -> None:
     engine.downloader.slots = {"a.example": type("Slot", (), {"delay": 5.0})()}
     policy.apply_crawl_delay(1, "a.example")
     assert engine.downloader.slots["a.example"].delay == 5.0
+
+
+# -- link cache ------------------------------------------------------------------------------------------
+
+OK = Verdict(LinkState.OK, None, "HTTP 200 on GET")
+BROKEN = Verdict(LinkState.BROKEN, "http_404", "HTTP 404 on GET")
+
+
+def memory_cache() -> MemoryLinkCache:
+    return MemoryLinkCache(timedelta(hours=72), timedelta(hours=6))
+
+
+def test_a_claimed_target_makes_other_crawls_wait_for_its_outcome() -> None:
+    cache = memory_cache()
+    answers: list[tuple[Verdict | None, int | None]] = []
+    assert cache.claim("http://www.gov.cn/a.html")
+    assert not cache.claim("http://www.gov.cn/a.html"), "a second crawl waits instead of checking"
+    cache.wait("http://www.gov.cn/a.html", lambda verdict, status: answers.append((verdict, status)))
+    cache.publish("http://www.gov.cn/a.html", BROKEN, 404)
+    assert answers == [(BROKEN, 404)]
+    found = cache.lookup("http://www.gov.cn/a.html")
+    assert found is not None and found.verdict == BROKEN, "within one process every final outcome is shared"
+    assert cache.fresh == {}, "a broken outcome is never kept for a later run"
+    assert cache.claim("http://www.gov.cn/a.html"), "published: the next claim is a new check"
+
+
+def test_an_abandoned_claim_hands_its_waiters_back() -> None:
+    cache = memory_cache()
+    cache.claim("http://www.gov.cn/b.html")
+    waiter = lambda verdict, status: None
+    cache.wait("http://www.gov.cn/b.html", waiter)
+    assert cache.abandon("http://www.gov.cn/b.html") == [waiter]
+    assert cache.lookup("http://www.gov.cn/b.html") is None
+    assert (cache.hits, cache.misses) == (0, 1)
+
+
+def test_the_memory_back_end_is_bounded_and_keeps_nothing_across_runs() -> None:
+    cache = memory_cache()
+    cache.memory_limit = 2
+    for n in range(3):
+        cache.publish(f"http://www.gov.cn/{n}.html", OK, 200)
+    assert list(cache.memory) == ["http://www.gov.cn/1.html", "http://www.gov.cn/2.html"], "the oldest goes"
+    assert len(cache.fresh) == 3, "ok outcomes are reusable by later runs"
+    cache.close()
+    assert cache.fresh == {}
+
+
+def test_the_table_back_end_keeps_ok_outcomes_for_the_next_run(tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path / 'cache.sqlite3'}"
+    hours = timedelta(hours=72)
+    first = LinkCache(url, hours, hours)
+    first.publish("http://www.gov.cn/ok.html", OK, 200)
+    first.publish("http://www.gov.cn/gone.html", BROKEN, 404)
+    first.close()
+    second = LinkCache(url, hours, hours)
+    try:
+        kept = second.lookup("http://www.gov.cn/ok.html")
+        assert kept is not None and kept.verdict.state is LinkState.OK and kept.status == 200
+        assert "(cached " in kept.verdict.reason
+        assert second.lookup("http://www.gov.cn/gone.html") is None, "a broken one is checked again"
+    finally:
+        second.close()
+
+
+class CachedSpider(BudgetedSpider):
+    link_cache: Any = None
+
+
+def test_a_single_crawl_gets_its_own_cache_and_a_nightly_crawl_keeps_the_shared_one(tmp_path: Any) -> None:
+    settings = {
+        "EXTENSIONS": {"crawler.linkcache.LinkCacheComponent": 40},
+        "GOVHEALTH_DATABASE_URL": f"sqlite:///{tmp_path / 'c.sqlite3'}",
+    }
+    crawler = get_crawler(CachedSpider, settings)
+    component = LinkCacheComponent.from_crawler(crawler)
+    spider = CachedSpider()
+    component.spider_opened(spider)
+    assert isinstance(spider.link_cache, LinkCache)
+    spider.link_cache.publish("http://www.gov.cn/ok.html", OK, 200)
+    component.spider_closed(spider)
+    assert spider.link_cache.fresh == {}, "closing flushed the outcomes to the table"
+    reopened = LinkCache(settings["GOVHEALTH_DATABASE_URL"], timedelta(hours=1), timedelta(hours=1))
+    try:
+        assert reopened.lookup("http://www.gov.cn/ok.html") is not None
+    finally:
+        reopened.close()
+
+    shared = memory_cache()
+    nightly = CachedSpider()
+    nightly.link_cache = shared
+    component.spider_opened(nightly)
+    assert nightly.link_cache is shared
+    other = OtherSpider()
+    component.spider_opened(other)
+    assert not hasattr(other, "link_cache") and component.cache is None
+
+
+def test_the_link_cache_can_be_switched_off() -> None:
+    with pytest.raises(NotConfigured):
+        LinkCacheComponent.from_crawler(get_crawler(CachedSpider, {"GOVHEALTH_LINK_CACHE": False}))
