@@ -12,7 +12,7 @@ from scrapy.commands import ScrapyCommand
 from sqlalchemy.orm import Session
 
 from models.errors import GovHealthError
-from models.session import make_sessionmaker, open_database
+from models.session import acquire_engine, make_sessionmaker, release_engine
 
 
 class GovHealthCommand(ScrapyCommand):
@@ -45,7 +45,7 @@ class GovHealthCommand(ScrapyCommand):
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
         """A session on the configured database, migrated to head; one transaction when ``write``."""
-        engine = open_database(self.database_url)
+        engine = acquire_engine(self.database_url)
         try:
             sessions = make_sessionmaker(engine)
             if write:
@@ -55,4 +55,4 @@ class GovHealthCommand(ScrapyCommand):
                 with sessions() as session:
                     yield session
         finally:
-            engine.dispose()
+            release_engine(engine)

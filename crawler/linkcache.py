@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from models.base import utcnow
 from models.nightly import CachedLink
-from models.session import make_sessionmaker, open_database
+from models.session import acquire_engine, make_sessionmaker, release_engine
 from pipelines.rules.kinds import LinkState
 from pipelines.rules.links import Verdict
 
@@ -150,7 +150,7 @@ class LinkCache(MemoryLinkCache):
 
     def __init__(self, database_url: str, ok_ttl: timedelta, unverified_ttl: timedelta) -> None:
         super().__init__(ok_ttl, unverified_ttl)
-        self.engine = open_database(database_url)
+        self.engine = acquire_engine(database_url)
         self.sessions = make_sessionmaker(self.engine)
         self._stored: set[str] | None = None  # url_hash of the table's unexpired rows (None: not loaded)
         self._stored_at: datetime | None = None
@@ -221,7 +221,7 @@ class LinkCache(MemoryLinkCache):
 
     def close(self) -> None:
         super().close()
-        self.engine.dispose()
+        release_engine(self.engine)
 
 
 class LinkCacheComponent:

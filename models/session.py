@@ -124,3 +124,31 @@ def open_database(url: str) -> Engine:
         engine.dispose()
         raise DatabaseError(f"cannot prepare database {safe_url(url)}: {exc}") from exc
     return engine
+
+
+_SHARED: dict[str, tuple[Engine, int]] = {}  # url -> (engine, users): one engine per database per process
+
+
+def acquire_engine(url: str) -> Engine:
+    """The process's engine for ``url``, opened and migrated by its first user; hand it back with
+    ``release_engine``. The commands, pipelines and the link cache of one process share it.
+
+    Raises:
+        DatabaseError: as ``open_database``.
+    """
+    engine, users = _SHARED.get(url) or (open_database(url), 0)
+    _SHARED[url] = (engine, users + 1)
+    return engine
+
+
+def release_engine(engine: Engine) -> None:
+    """One user less of a shared engine: disposed (its connections closed) when it was the last."""
+    for url, (shared, users) in _SHARED.items():
+        if shared is engine:
+            if users > 1:
+                _SHARED[url] = (shared, users - 1)
+            else:
+                del _SHARED[url]
+                engine.dispose()
+            return
+    engine.dispose()  # not a shared one

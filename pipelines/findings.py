@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import select
 
-from models.session import make_sessionmaker, open_database
+from models.session import acquire_engine, make_sessionmaker, release_engine
 from models.site import ColumnOverride
 from pipelines.items import ColumnItem, CrawlEndItem, CrawlStartItem, HomepageItem, LinkItem
 from pipelines.rules.history import fingerprint
@@ -74,13 +74,13 @@ class FindingsPipeline:
         return item
 
     def load_overrides(self, site_id: int) -> dict[str, ColumnOverrideRule]:
-        engine = open_database(self.config.database_url)
+        engine = acquire_engine(self.config.database_url)
         try:
             with make_sessionmaker(engine)() as session:
                 query = select(ColumnOverride).where(ColumnOverride.site_id == site_id)
                 return {o.url: ColumnOverrideRule(o.name, o.category) for o in session.scalars(query)}
         finally:
-            engine.dispose()
+            release_engine(engine)
 
     def judge(self, end: CrawlEndItem) -> None:
         home = self.homepage

@@ -13,7 +13,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from models.probe import Probe
-from models.session import make_sessionmaker, open_database, safe_url
+from models.session import acquire_engine, make_sessionmaker, release_engine, safe_url
 from pipelines.probe_items import ProbeItem
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class ProbePipeline:
 
     def open_spider(self) -> None:
         """Connect (and migrate) before the first request, so an unreachable database fails the pass at once."""
-        self.engine = open_database(self.config.database_url)
+        self.engine = acquire_engine(self.config.database_url)
         self.sessions = make_sessionmaker(self.engine)
 
     def process_item(self, item: Any) -> Any:
@@ -85,7 +85,7 @@ class ProbePipeline:
             self.store()
         finally:
             if self.engine is not None:
-                self.engine.dispose()
+                release_engine(self.engine)
 
     def expected(self) -> int | None:
         """How many probes make a whole pass: one per site the spider was given, if it says."""

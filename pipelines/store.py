@@ -21,7 +21,7 @@ from models.finding import Finding, FindingHistory
 from models.link import LinkCheck
 from models.nightly import INSPECTED_REASONS
 from models.run import RUN_COMPLETE, RUN_INCOMPLETE, CrawlRun
-from models.session import make_sessionmaker, open_database
+from models.session import acquire_engine, make_sessionmaker, release_engine
 from pipelines.items import CrawlEndItem, CrawlStartItem, LinkItem, PageItem
 from pipelines.rules.history import FindingHistory as HistoryState
 from pipelines.rules.history import advance_history
@@ -69,7 +69,7 @@ class StorePipeline:
         return cls(crawler, StoreConfig.from_settings(crawler.settings))
 
     def open_spider(self) -> None:
-        self.engine = open_database(self.config.database_url)
+        self.engine = acquire_engine(self.config.database_url)
         self.sessions = make_sessionmaker(self.engine)
 
     def process_item(self, item: Any) -> Any:
@@ -84,7 +84,7 @@ class StorePipeline:
                 logger.exception("Could not store run %s of %s", self.run_id, item.site_code)
                 raise
             finally:
-                self.engine.dispose()
+                release_engine(self.engine)
         return item
 
     def open_run(self, start: CrawlStartItem) -> None:

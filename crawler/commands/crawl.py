@@ -14,7 +14,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from crawler.config import check_crawl_settings
 from models.errors import GovHealthError
 from models.repo import get_site
-from models.session import make_sessionmaker, open_database
+from models.session import acquire_engine, make_sessionmaker, release_engine
 
 
 class Command(ScrapyCrawlCommand):
@@ -26,12 +26,12 @@ class Command(ScrapyCrawlCommand):
                 check_crawl_settings(
                     self.settings
                 )  # a wrong setting or rules file is one line, not a traceback
-                engine = open_database(str(self.settings.get("GOVHEALTH_DATABASE_URL")))
+                engine = acquire_engine(str(self.settings.get("GOVHEALTH_DATABASE_URL")))
                 try:
                     with make_sessionmaker(engine)() as session:
                         get_site(session, code)
                 finally:
-                    engine.dispose()
+                    release_engine(engine)
             except GovHealthError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 self.exitcode = 1

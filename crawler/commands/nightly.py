@@ -32,6 +32,7 @@ from crawler.tables import print_table
 from models.errors import GovHealthError
 from models.nightly import INSPECTED_REASONS
 from models.nightly_runs import close_nightly
+from models.session import acquire_engine, release_engine
 
 # The command, and names defined here before the scheduler and the sources moved to crawler.nightly.
 __all__ = ["DONE_REASONS", "Command", "ListedSites", "RedisSites", "SiteResult", "SiteSource"]
@@ -74,6 +75,14 @@ class Command(GovHealthCommand):
         if opts.seed and not opts.redis:
             raise UsageError("--seed goes with --redis")
         check_crawl_settings(self.settings)  # one error line now, not a failure per site
+        engine = acquire_engine(self.database_url)  # one engine for the run: its crawls share it
+        try:
+            self.inspect(opts, parallel)
+        finally:
+            release_engine(engine)
+
+    def inspect(self, opts: argparse.Namespace, parallel: int) -> None:
+        assert self.settings is not None
         started = time.monotonic()
         server = self.redis() if opts.redis else None
         if server is not None and not opts.seed:

@@ -29,7 +29,7 @@ from crawler.recheck import RECHECK_SLOT
 from crawler.robots import HOMEPAGE_META, RobotsPolicy
 from crawler.transport import transport_error
 from models.repo import SiteInfo, get_site
-from models.session import make_sessionmaker, open_database
+from models.session import acquire_engine, make_sessionmaker, release_engine
 from pipelines.rules.columns import (
     BREADCRUMB_HINTS,
     analyse_list_page,
@@ -155,12 +155,12 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
         self.budget.hit_limit(name)
 
     def load_site(self, database_url: str) -> SiteInfo:
-        engine = open_database(database_url)
+        engine = acquire_engine(database_url)
         try:
             with make_sessionmaker(engine)() as session:
                 return get_site(session, self.code)
         finally:
-            engine.dispose()
+            release_engine(engine)
 
     @property
     def own_hosts(self) -> frozenset[str]:

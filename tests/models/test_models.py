@@ -133,3 +133,29 @@ def test_unreachable_database_is_one_clear_error() -> None:
 
 def test_safe_url_hides_the_password() -> None:
     assert safe_url("postgresql+psycopg://u:pw@h/db") == "postgresql+psycopg://u:***@h/db"
+
+
+def test_one_engine_per_database_per_process(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The users of one database in a process (commands, pipelines, link cache) share one engine, migrated
+    once; it is disposed when the last one hands it back, and opened afresh after that."""
+    from models import session as session_module
+
+    migrations: list[object] = []
+    upgrade = session_module.upgrade
+    monkeypatch.setattr(
+        session_module, "upgrade", lambda engine: migrations.append(engine) or upgrade(engine)
+    )
+    first = session_module.acquire_engine(db_url)
+    second = session_module.acquire_engine(db_url)
+    assert first is second and len(migrations) == 1
+    disposed: list[object] = []
+    monkeypatch.setattr(first, "dispose", lambda: disposed.append(first))
+    session_module.release_engine(second)
+    assert disposed == [], "still in use by the first user"
+    session_module.release_engine(first)
+    assert disposed == [first]
+    third = session_module.acquire_engine(db_url)
+    try:
+        assert third is not first and len(migrations) == 2
+    finally:
+        session_module.release_engine(third)
