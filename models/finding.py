@@ -37,6 +37,15 @@ class Finding(Base):
     latest_date: Mapped[date | None]
     item_count: Mapped[int | None]
     detected_at: Mapped[datetime]
+    evidence_file: Mapped[str | None] = mapped_column(
+        String(255), comment="WARC file of the proof, relative to GOVHEALTH_EVIDENCE_DIR"
+    )
+    evidence_record: Mapped[str | None] = mapped_column(
+        String(64), comment="WARC-Record-ID of the record that proves the verdict"
+    )
+    evidence_digest: Mapped[str | None] = mapped_column(
+        String(80), comment="sha256:<hex> of that record's payload (its WARC-Payload-Digest)"
+    )
 
 
 class FindingHistory(Base):
