@@ -87,9 +87,11 @@ def check_crawl_settings(settings: BaseSettings) -> None:
         SettingsError: the first wrong value, with the setting's name (one line for the user).
     """
     from crawler.gctuning import parse_thresholds
+    from pipelines.evidence import EvidenceConfig
 
     try:
         PortalConfig.from_settings(settings)  # GOVHEALTH_AS_OF and the rules file included
+        EvidenceConfig.from_settings(settings)
         if (gc_value := str(settings.get("GOVHEALTH_GC_THRESHOLDS") or "").strip()) not in ("", "default"):
             parse_thresholds(gc_value)
     except GovHealthError:

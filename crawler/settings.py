@@ -51,6 +51,18 @@ GOVHEALTH_BACKOFF_BASE = _env("GOVHEALTH_BACKOFF_BASE", "2")
 GOVHEALTH_SOURCES_CAP = _env("GOVHEALTH_SOURCES_CAP", "20")
 # float: seconds a homepage probe (`scrapy probe`) may take, redirects included, before it fails.
 GOVHEALTH_PROBE_TIMEOUT = _env("GOVHEALTH_PROBE_TIMEOUT", "15")
+# bool: keep the proof of every finding in a WARC/1.1 archive per run (README: Evidence archive).
+GOVHEALTH_EVIDENCE = _env("GOVHEALTH_EVIDENCE", "True")
+# str: folder of the archives, <dir>/<site_code>/<run_id>.warc.gz (relative to the working directory).
+GOVHEALTH_EVIDENCE_DIR = _env("GOVHEALTH_EVIDENCE_DIR", "evidence")
+# int: days an archive is kept; `scrapy nightly` deletes older ones (an evaluation year and its appeals).
+GOVHEALTH_EVIDENCE_DAYS = _env("GOVHEALTH_EVIDENCE_DAYS", "400")
+# int: body bytes archived of a failed link check, a gate's or rate limiter's answer (WARC-Truncated beyond).
+GOVHEALTH_EVIDENCE_MAX_BYTES = _env("GOVHEALTH_EVIDENCE_MAX_BYTES", str(64 * 1024))
+# int: body bytes archived of a page (a broken link's source page, a list page, the homepage).
+GOVHEALTH_EVIDENCE_PAGE_BYTES = _env("GOVHEALTH_EVIDENCE_PAGE_BYTES", str(1024 * 1024))
+# int: bytes one crawl may keep aside (on disk) until its verdicts are known; beyond, limit evidence_spool.
+GOVHEALTH_EVIDENCE_SPOOL_BYTES = _env("GOVHEALTH_EVIDENCE_SPOOL_BYTES", str(1024 * 1024 * 1024))
 # int: sites crawled at the same time by `scrapy nightly`.
 GOVHEALTH_NIGHTLY_PARALLEL = _env("GOVHEALTH_NIGHTLY_PARALLEL", "8")
 # int: article pages read per column whose list shows no date at all.
@@ -142,11 +154,13 @@ EXTENSIONS = {
     "crawler.bodycap.BodyCap": 20,  # GOVHEALTH_MAX_PAGE_BYTES, the first bytes of a check
     "crawler.recheck.RecheckLane": 30,  # the end-of-crawl confirmation re-checks (GOVHEALTH_RECHECK_DELAY)
     "crawler.linkcache.LinkCacheComponent": 40,  # a single crawl's own link cache (GOVHEALTH_LINK_CACHE)
+    "crawler.evidence.EvidenceRecorder": 50,  # what the crawl read, kept aside for the evidence archive
 }
 # Only http(s) is ever fetched: a redirect or a link to file:, ftp:, data: or s3: is refused (unsupported_scheme).
 DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "data": None, "s3": None}
 ITEM_PIPELINES = {
     "pipelines.findings.FindingsPipeline": 300,  # judges the crawl's items into findings when it ends
+    "pipelines.evidence.pipeline.EvidencePipeline": 500,  # archives the proof of each finding (WARC)
     "pipelines.store.StorePipeline": 800,
 }
 # Scrapy starts CONCURRENT_ITEMS asyncio tasks for every callback's output; our items are tiny and

@@ -52,6 +52,9 @@ EXPORT_FIELDS = (
     "detected_at",
     "source_count",
     "reason",
+    "evidence_file",
+    "evidence_record",
+    "evidence_digest",
 )
 
 
@@ -122,6 +125,9 @@ def export_records(session: Session, runs: list[CrawlRun]) -> list[dict[str, Any
             "detected_at": _iso(finding.detected_at),
             "source_count": finding.source_count,
             "reason": finding.reason,
+            "evidence_file": finding.evidence_file,
+            "evidence_record": finding.evidence_record,
+            "evidence_digest": finding.evidence_digest,
         }
         for finding, site, history in session.execute(query)
     ]

@@ -100,4 +100,5 @@ class FindingsPipeline:
         if judged.homepage_latest is not None:
             stats.set_value("govhealth/homepage/latest_date", judged.homepage_latest.isoformat())
         end.findings, end.columns, end.links = judged.findings, judged.columns, self.links
+        end.readings, end.homepage = self.columns, self.homepage
         self.links, self.columns, self.homepage = [], [], None

@@ -49,6 +49,10 @@ class LinkItem:
     sources: tuple[str, ...] = ()
     source_count: int = 0
     on_homepage: bool = False
+    evidence: tuple[
+        int, ...
+    ] = ()  # spool references of its failed checks, in order (README: Evidence archive)
+    found_in: int | None = None  # spool reference of the page (or list data) it was first found on
 
 
 # A column reading is already a plain dataclass of what was read (list pages, items, dates, how it was found).
@@ -63,6 +67,7 @@ class HomepageItem:
     read: bool
     latest: date | None
     dated: int
+    evidence: tuple[int, ...] = ()  # spool reference of the homepage as read
 
 
 @dataclass
@@ -80,6 +85,11 @@ class CrawlEndItem:
     findings: list[dict[str, Any]] = field(default_factory=list)
     columns: list[dict[str, Any]] = field(default_factory=list)
     links: list[LinkItem] = field(default_factory=list)
+    # the evidence archive's inputs: the spool of what was read (crawler/evidence.py), and the column and
+    # homepage readings with their references into it, handed on by the findings pipeline
+    spool: Any = None
+    readings: list[ColumnItem] = field(default_factory=list)
+    homepage: HomepageItem | None = None
 
     @property
     def complete(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -103,6 +104,7 @@ def test_settings(db_url: str, **overrides: Any) -> dict[str, Any]:
     values = {name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()}
     values.update(
         GOVHEALTH_DATABASE_URL=db_url,
+        GOVHEALTH_EVIDENCE_DIR=str(evidence_dir(db_url)),
         GOVHEALTH_ALLOW_PRIVATE_TARGETS=True,
         GOVHEALTH_RECHECK_DELAY=0.3,
         GOVHEALTH_BACKOFF_BASE=0.1,
@@ -117,6 +119,13 @@ def test_settings(db_url: str, **overrides: Any) -> dict[str, Any]:
     )
     values.update(overrides)
     return values
+
+
+def evidence_dir(db_url: str) -> Path:
+    """The evidence archive of a test database: beside its SQLite file, else a folder of its own."""
+    if db_url.startswith("sqlite:///"):
+        return Path(db_url.removeprefix("sqlite:///")).parent / "evidence"
+    return Path(tempfile.gettempdir()) / "govhealth-evidence" / db_url.rsplit("/", 1)[-1]
 
 
 test_settings.__test__ = False  # type: ignore[attr-defined]

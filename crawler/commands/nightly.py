@@ -33,6 +33,7 @@ from models.errors import GovHealthError
 from models.nightly import INSPECTED_REASONS
 from models.nightly_runs import close_nightly
 from models.session import acquire_engine, release_engine
+from pipelines.evidence import EvidenceConfig, prune_archives
 
 # The command, and names defined here before the scheduler and the sources moved to crawler.nightly.
 __all__ = ["DONE_REASONS", "Command", "ListedSites", "RedisSites", "SiteResult", "SiteSource"]
@@ -75,6 +76,9 @@ class Command(GovHealthCommand):
         if opts.seed and not opts.redis:
             raise UsageError("--seed goes with --redis")
         check_crawl_settings(self.settings)  # one error line now, not a failure per site
+        evidence = EvidenceConfig.from_settings(self.settings)
+        if evidence.enabled and not opts.seed:
+            prune_archives(evidence.directory, evidence.days)  # GOVHEALTH_EVIDENCE_DAYS
         engine = acquire_engine(self.database_url)  # one engine for the run: its crawls share it
         try:
             self.inspect(opts, parallel)

@@ -15,13 +15,14 @@ from twisted.python.failure import Failure
 
 from crawler.recheck import RECHECK_SLOT
 from crawler.transport import transport_error
-from pipelines.rules.kinds import PageKind, ResourceType
+from pipelines.rules.kinds import LinkState, PageKind, ResourceType
 from pipelines.rules.links import Observation, Verdict, classify, needs_get
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
     from crawler.budgets import CrawlBudget
+    from crawler.evidence import EvidenceRecorder
     from crawler.linkcache import MemoryLinkCache
     from pipelines.rules.judge import ColumnReading
     from pipelines.rules.ledger import LinkLedger
@@ -46,6 +47,8 @@ class LinkChecker:
 
         @property
         def budget(self) -> CrawlBudget: ...
+        @property
+        def evidence(self) -> EvidenceRecorder | None: ...
 
     def check_request(
         self, url: str, method: str = "HEAD", *, recheck: bool = False, depth: int = 0
@@ -102,8 +105,13 @@ class LinkChecker:
         if response.request is not None and response.request.method == "HEAD" and needs_get(obs):
             yield self.check_request(target, "GET", recheck=response.meta.get("govhealth_recheck", False))
             return
+        verdict = classify(obs)
         self.record(
-            target, classify(obs), response.status, recheck=response.meta.get("govhealth_recheck", False)
+            target,
+            verdict,
+            response.status,
+            recheck=response.meta.get("govhealth_recheck", False),
+            evidence=self.keep_failed(response, verdict),
         )
 
     def on_error(self, failure: Failure) -> Iterator[Request]:
@@ -111,15 +119,16 @@ class LinkChecker:
         if self.budget.time_up and isinstance(failure.value, IgnoreRequest):
             return  # dropped unsent at the time budget: left unchecked, not judged
         target = request.meta["govhealth_target"]
+        error = transport_error(failure)
         if (column := self.columns.get(target)) is not None and column.page_kind == PageKind.PENDING:
-            column.error = transport_error(failure)
+            column.error = error
         recheck = request.meta.get("govhealth_recheck", False)
         entry = self.ledger.get(target)
         obs = Observation(
             url=target,
             method=request.method,
             status=None,
-            error=transport_error(failure),
+            error=error,
             expected_type=entry.resource_type if entry else ResourceType.PAGE,
             homepage_url=self.homepage,
             internal=entry.internal if entry else True,
@@ -127,15 +136,36 @@ class LinkChecker:
         if request.method == "HEAD" and needs_get(obs):
             yield self.check_request(target, "GET", recheck=recheck)
             return
-        self.record(target, classify(obs), None, recheck=recheck)
+        kept = self.evidence.failure(request, failure, error) if self.evidence is not None else None
+        self.record(target, classify(obs), None, recheck=recheck, evidence=kept)
 
     def judge(self, response: Response, target: str) -> Verdict:
         verdict = classify(self.observe(response, target))
-        self.record(target, verdict, response.status, recheck=response.meta.get("govhealth_recheck", False))
+        self.record(
+            target,
+            verdict,
+            response.status,
+            recheck=response.meta.get("govhealth_recheck", False),
+            evidence=self.keep_failed(response, verdict),
+        )
         return verdict
 
-    def record(self, url: str, verdict: Verdict, status: int | None = None, *, recheck: bool = False) -> None:
-        self.ledger.record(url, verdict, status, recheck=recheck)
+    def keep_failed(self, response: Response, verdict: Verdict) -> int | None:
+        """Keep the answer of a failed check as evidence (crawler/evidence.py); a good answer proves nothing."""
+        if self.evidence is None or verdict.state is LinkState.OK:
+            return None
+        return self.evidence.response(response, page=False)
+
+    def record(
+        self,
+        url: str,
+        verdict: Verdict,
+        status: int | None = None,
+        *,
+        recheck: bool = False,
+        evidence: int | None = None,
+    ) -> None:
+        self.ledger.record(url, verdict, status, recheck=recheck, evidence=evidence)
         self.crawler.stats.inc_value(f"govhealth/checks/{verdict.state}")
         target = self.ledger.get(url)
         if url in self.claimed and target is not None and not target.needs_recheck:

@@ -34,6 +34,7 @@ from pipelines.rules.urls import column_key
 
 if TYPE_CHECKING:
     from crawler.config import PortalConfig
+    from crawler.evidence import EvidenceRecorder
     from pipelines.rules.ledger import LinkLedger
 
 
@@ -48,7 +49,11 @@ class ColumnReader:
         column_keys: set[str]
         column_pages: dict[str, str]
 
-        def follow(self, link: ExtractedLink, page_url: str, depth: int) -> Iterator[Request]: ...
+        @property
+        def evidence(self) -> EvidenceRecorder | None: ...
+        def follow(
+            self, link: ExtractedLink, page_url: str, depth: int, found_in: int | None = None
+        ) -> Iterator[Request]: ...
         def is_internal(self, url: str) -> bool: ...
 
     def add_column(self, found: ColumnLink, *, top_level: bool) -> Iterator[Request]:
@@ -69,7 +74,7 @@ class ColumnReader:
         )
         return column
 
-    def own_column(self, doc: Document, url: str, depth: int) -> Iterator[Any]:
+    def own_column(self, doc: Document, url: str, depth: int, ref: int | None = None) -> Iterator[Any]:
         """A column page that no menu, block, sidebar or breadcrumb links to (ColumnName meta, list detection).
 
         Registered and read from the page already at hand.
@@ -83,8 +88,10 @@ class ColumnReader:
             return
         found, page = own
         column = self._register_column(url, found, top_level=False)
+        if ref is not None:
+            column.evidence.append(ref)
         self.column_pages.setdefault(column_key(url), url)
-        yield from self.read_column(column, page, url, depth)
+        yield from self.read_column(column, page, url, depth, ref)
 
     def column_request(
         self,
@@ -113,14 +120,16 @@ class ColumnReader:
             **extra,
         )
 
-    def read_column(self, column: ColumnReading, page: ListPage, url: str, depth: int) -> Iterator[Any]:
+    def read_column(
+        self, column: ColumnReading, page: ListPage, url: str, depth: int, ref: int | None = None
+    ) -> Iterator[Any]:
         column.page_kind, column.placeholder, column.reason = page.kind, page.placeholder, page.reason
         if page.name and page.name != "首页":
             column.name = page.name  # breadcrumb / ColumnName meta beat shortened nav or block titles
         self.add_items(column, page.items)
         for next_page in page.next_pages:  # TRS pager pages: a visitor opens them from the pager links
             yield from self.follow(
-                ExtractedLink(next_page, "分页", ResourceType.PAGE), normalize_url(url), depth + 1
+                ExtractedLink(next_page, "分页", ResourceType.PAGE), normalize_url(url), depth + 1, ref
             )
         if not page.items and page.kind != PageKind.SINGLE:
             if page.dataproxy is not None and page.total != 0:
@@ -151,6 +160,9 @@ class ColumnReader:
     def parse_column_extra(self, response: Response, column_url: str, kind: str) -> Iterator[Any]:
         column = self.columns[column_url]
         column.pending -= 1
+        ref = self.evidence.response(response, page=True) if self.evidence is not None else None
+        if ref is not None:
+            column.evidence.append(ref)
         if response.status >= 400 or not isinstance(response, TextResponse):
             if kind != "article":
                 column.reason = f"{kind} fetch failed: HTTP {response.status}"
@@ -165,7 +177,7 @@ class ColumnReader:
             fragments, total = parse_dataproxy_response(response.text)
             items = items_from_fragments(fragments, response.url, self.config.today)
             for link in extract_links("".join(fragments), column.url):  # the list's links are links too
-                yield from self.follow(link, column.url, 2)
+                yield from self.follow(link, column.url, 2, ref)
             self.add_items(column, items)
             if items:
                 column.page_kind, column.reason = PageKind.LIST, "dataproxy"
@@ -183,5 +195,8 @@ class ColumnReader:
         request = failure.request  # type: ignore[attr-defined]
         column = self.columns[request.cb_kwargs["column_url"]]
         column.pending -= 1
+        error = transport_error(failure)
+        if self.evidence is not None and (ref := self.evidence.failure(request, failure, error)) is not None:
+            column.evidence.append(ref)
         if (kind := request.cb_kwargs["kind"]) != "article":
-            column.reason = f"{kind} fetch failed: {transport_error(failure)}"
+            column.reason = f"{kind} fetch failed: {error}"

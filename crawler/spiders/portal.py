@@ -20,6 +20,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 
 from crawler.budgets import CrawlBudget
 from crawler.config import PortalConfig
+from crawler.evidence import EvidenceRecorder
 from crawler.items import CrawlEndItem, CrawlStartItem, HomepageItem, LinkItem, PageItem
 from crawler.linkcache import MemoryLinkCache
 from crawler.portal.checks import ERROR_STATUSES, LinkChecker
@@ -138,11 +139,17 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
         self.homepage_read = False
         self.homepage_latest: date | None = None
         self.homepage_dated = 0
+        self.homepage_evidence: tuple[int, ...] = ()
 
     @functools.cached_property
     def budget(self) -> CrawlBudget:
         """The crawl's budgets (crawler/budgets.py); Scrapy builds extensions after the spider, so looked up late."""
         return CrawlBudget.of(self.crawler)
+
+    @functools.cached_property
+    def evidence(self) -> EvidenceRecorder | None:
+        """The crawl's evidence spool (crawler/evidence.py), None when GOVHEALTH_EVIDENCE is off."""
+        return EvidenceRecorder.of(self.crawler)
 
     @functools.cached_property
     def robots(self) -> RobotsPolicy | None:
@@ -201,11 +208,24 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
                 sources=tuple(target.sources),
                 source_count=target.source_count,
                 on_homepage=target.on_homepage,
+                evidence=tuple(target.evidence),
+                found_in=target.found_in,
             )
         yield from self.columns.values()
-        yield HomepageItem(self.homepage, self.homepage_read, self.homepage_latest, self.homepage_dated)
+        yield HomepageItem(
+            self.homepage,
+            self.homepage_read,
+            self.homepage_latest,
+            self.homepage_dated,
+            self.homepage_evidence,
+        )
         yield CrawlEndItem(
-            self.site.id, self.site.code, reason, self.budget.budget_hit, tuple(self.budget.limits)
+            self.site.id,
+            self.site.code,
+            reason,
+            self.budget.budget_hit,
+            tuple(self.budget.limits),
+            spool=self.evidence.spool if self.evidence is not None else None,
         )
 
     async def start(self) -> AsyncIterator[Any]:
@@ -237,8 +257,13 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
             },
         )
 
-    def follow(self, link: ExtractedLink, page_url: str, depth: int) -> Iterator[Request]:
-        """Record that ``page_url`` links to ``link``; schedule its check the first time it is seen."""
+    def follow(
+        self, link: ExtractedLink, page_url: str, depth: int, found_in: int | None = None
+    ) -> Iterator[Request]:
+        """Record that ``page_url`` links to ``link``; schedule its check the first time it is seen.
+
+        ``found_in``: the spool reference of the page (or list data) read at ``page_url``, for the evidence.
+        """
         url = link.url
         if (
             len(url) > MAX_URL_LENGTH
@@ -256,6 +281,7 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
             resource_type=link.resource_type,
             internal=internal,
             on_homepage=depth == 1,
+            found_in=found_in,
         ):
             return
         host = urlsplit(url).hostname or ""
@@ -294,6 +320,8 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
             return
         if "govhealth_cut" in response.flags:  # inflated past GOVHEALTH_MAX_PAGE_BYTES: the prefix is read
             self.hit_budget("max_page_bytes")
+        # kept aside until the verdicts say whether it proves one (a link's source, a column, the homepage)
+        ref = self.evidence.response(response, page=True) if self.evidence is not None else None
         html = response.text
         doc = Document(html, response.url, response.encoding)
         links = doc.links(limit=self.config.max_links_per_page)  # before the column readers prune the tree
@@ -305,12 +333,15 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
                 del self.columns[target]
                 column = None
             else:
+                if ref is not None:
+                    column.evidence.append(ref)
                 page = analyse_list_page(
                     html, response.url, self.config.today, self.config.placeholders, page=doc.column_page
                 )
-                yield from self.read_column(column, page, response.url, depth)
+                yield from self.read_column(column, page, response.url, depth, ref)
         if depth == 0 and not self.homepage_read:
             self.homepage_read = True
+            self.homepage_evidence = (ref,) if ref is not None else ()
             self.homepage_latest, self.homepage_dated = homepage_newest_date(
                 html, response.url, self.config.today, page=doc.column_page
             )
@@ -330,12 +361,12 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
         self.crawler.stats.inc_value("govhealth/pages")
         yield PageItem(url=final, depth=depth, status=response.status)
         if column is None and 0 < depth <= 3 and column_key(final) not in self.column_keys:
-            yield from self.own_column(doc, final, depth)
+            yield from self.own_column(doc, final, depth, ref)
         if len(links) > self.config.max_links_per_page:
             self.hit_budget("max_links_per_page")
             del links[self.config.max_links_per_page :]
         for link in links:
-            yield from self.follow(link, final, depth + 1)
+            yield from self.follow(link, final, depth + 1, ref)
         if fragments := doc.datastore_records():  # Hanweb lists: links a browser sees once jpage renders them
             for link in extract_links("".join(fragments), response.url):
-                yield from self.follow(link, final, depth + 1)
+                yield from self.follow(link, final, depth + 1, ref)

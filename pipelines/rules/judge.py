@@ -32,6 +32,7 @@ class ColumnReading:
     reason: str = ""
     error: str | None = None  # why its page could not be read (HTTP 404, anti_bot_gate, ...)
     pending: int = 0  # follow-up requests still out (paging, dataproxy, frames, article pages)
+    evidence: list[int] = field(default_factory=list)  # spool references of the pages read for it
 
     @property
     def latest(self) -> date | None:

@@ -33,6 +33,8 @@ class Target:
     attempts: int = 0
     rechecked: bool = False
     first_verdict: Verdict | None = None
+    evidence: list[int] = field(default_factory=list)  # spool references of its failed checks, in order
+    found_in: int | None = None  # spool reference of the page it was first found on
 
     @property
     def needs_recheck(self) -> bool:
@@ -71,12 +73,18 @@ class LinkLedger:
         resource_type: ResourceType,
         internal: bool,
         on_homepage: bool = False,
+        found_in: int | None = None,
     ) -> bool:
-        """Note that ``source_url`` links to ``url``; True when the target is new to this run."""
+        """Note that ``source_url`` links to ``url``; True when the target is new to this run.
+
+        ``found_in`` is the spool reference of the page read at ``source_url`` (the evidence archive's).
+        """
         target = self.targets.get(url)
         new = target is None
         if target is None:
-            target = self.targets[url] = Target(url, resource_type, internal)
+            target = self.targets[url] = Target(url, resource_type, internal, found_in=found_in)
+        elif target.found_in is None:
+            target.found_in = found_in
         if text and not target.link_text:
             target.link_text = text
         if source_url is not None:
@@ -87,13 +95,23 @@ class LinkLedger:
         return new
 
     def record(
-        self, url: str, verdict: Verdict, status: int | None, *, recheck: bool = False, cached: bool = False
+        self,
+        url: str,
+        verdict: Verdict,
+        status: int | None,
+        *,
+        recheck: bool = False,
+        cached: bool = False,
+        evidence: int | None = None,
     ) -> None:
         """Store the outcome of a check; a re-check's outcome replaces the first one.
 
         A ``cached`` outcome comes from the shared link cache: final (confirmed elsewhere), no fetch made here.
+        ``evidence`` is the spool reference of the exchange that gave a failed outcome.
         """
         target = self.targets[url]
+        if evidence is not None:
+            target.evidence.append(evidence)
         target.attempts += 0 if cached else 1
         if recheck or cached:
             target.rechecked = True
