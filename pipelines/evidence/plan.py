@@ -83,19 +83,25 @@ def _proof(
                 ),
             }
         return proof
-    if kind in (FindingKind.BLANK_COLUMN, FindingKind.STALE_COLUMN, FindingKind.UNVERIFIED_COLUMN):
-        column = columns.get(url)
-        read = list(column.evidence)[:MAX_REFS] if column is not None else []
+    column = columns.get(url)
+    if column is not None and kind in (
+        FindingKind.BLANK_COLUMN,
+        FindingKind.STALE_COLUMN,
+        FindingKind.UNVERIFIED_COLUMN,
+    ):
+        read = list(column.evidence)[:MAX_REFS]
         if read:
             return Proof(read + failures, read[0])
         return Proof(list(failures), failures[-1] if failures else None)
-    if kind == FindingKind.HOMEPAGE_STALE:
+    if kind in (FindingKind.HOMEPAGE_STALE, FindingKind.UNVERIFIED_COLUMN):
+        # the homepage's own verdict (stale, or no date to judge it by): the homepage and its columns' pages
         refs = list(homepage)
         for column in columns.values():
             if column.top_level and column.evidence and len(refs) < MAX_REFS:
                 refs.append(column.evidence[0])
-        return Proof(refs, homepage[0] if homepage else None)
-    return Proof()
+        if homepage:
+            return Proof(refs, homepage[0])
+    return Proof(list(failures), failures[-1] if failures else None)
 
 
 _NOT_FETCHED = frozenset({"private_address", "robots_disallowed", "unsupported_scheme"})

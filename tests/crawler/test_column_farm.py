@@ -31,8 +31,9 @@ from models.link import LinkCheck
 from models.run import CrawlRun
 from models.session import make_sessionmaker, open_database
 from models.site import Site
-from tests.conftest import register_site, test_settings
+from tests.conftest import evidence_dir, register_site, test_settings
 from tests.crawler.test_commands import scrapy
+from tests.evidence import assert_every_finding_proven, proving_record
 
 FARM = Path(__file__).resolve().parent.parent / "farm"
 AS_OF = "2018-01-05"
@@ -625,3 +626,41 @@ def test_score_cards_of_the_farm(farm: dict[str, Any]) -> None:
     stale = lines[TRS]["should_update_but_stale"]
     assert stale["count"] == len(stale["findings"]) == 3
     assert cards[HANWEB]["verdict"] == "pass"
+
+
+# --- the evidence archive ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", list(PLANTED))
+def test_every_farm_finding_is_proven_by_its_archive(farm: dict[str, Any], code: str) -> None:
+    """Columns by their list pages (or list data), the homepage by itself, an unreachable site by its failures."""
+    site = site_of(farm, code)
+    kinds = assert_every_finding_proven(site["findings"], evidence_dir(farm["db_url"]))
+    assert kinds == {kind for kind, _ in PLANTED[code]}
+
+
+def test_an_unreachable_site_is_proven_by_metadata_of_each_attempt(farm: dict[str, Any]) -> None:
+    (finding,) = site_of(farm, DOWN)["findings"]
+    record, records = proving_record(finding, evidence_dir(farm["db_url"]))
+    attempts = [r for r in records.values() if r.record_type == "metadata" and r.target_uri == finding.url]
+    assert len(attempts) == 2  # the first attempt and its confirmation
+    assert record is attempts[-1] or record.record_id == attempts[-1].record_id
+    assert b"error: connection_refused" in record.payload
+
+
+def test_a_hanweb_column_is_proven_by_the_list_page_holding_its_datastore(farm: dict[str, Any]) -> None:
+    site = site_of(farm, HANWEB)
+    (finding,) = [f for f in site["findings"] if f.kind == "stale_column"]
+    record, _ = proving_record(finding, evidence_dir(farm["db_url"]))
+    assert path_of(site, record.target_uri) == "/col/col104/index.html"
+    assert b"<datastore>" in record.payload and b"2017-12-01" in record.payload
+
+
+def test_scrapy_evidence_prints_a_blank_column_s_list_page(farm: dict[str, Any]) -> None:
+    site = site_of(farm, HANWEB)
+    (finding,) = [f for f in site["findings"] if f.kind == "blank_column"]
+    done = scrapy("evidence", "--code", HANWEB, "--url", finding.url, db_url=farm["db_url"])
+    assert done.returncode == 0, done.stderr
+    assert f"blank_column {finding.url}" in done.stdout
+    assert "< HTTP/1.1 200 OK" in done.stdout and "(verified)" in done.stdout
+    assert "<title>规划计划 甲县人民政府门户网站</title>" in done.stdout  # the list page, as the server sent it

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from models.session import make_sessionmaker, open_database
 from models.site import Site
+from tests.conftest import evidence_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,6 +25,7 @@ def scrapy(
 ) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
+        "GOVHEALTH_EVIDENCE_DIR": str(evidence_dir(db_url)),
         **(env_extra or {}),
         "GOVHEALTH_DATABASE_URL": db_url,
         "GOVHEALTH_LOG_LEVEL": "WARNING",

@@ -18,7 +18,7 @@ from models.nightly import NightlyRun
 from models.run import CrawlRun
 from models.session import make_sessionmaker, open_database
 from models.site import Site
-from tests.conftest import register_site
+from tests.conftest import evidence_dir, register_site
 from tests.crawler.test_commands import ROOT, scrapy
 
 FAST = '<html><head><meta charset="utf-8"><title>首页</title></head><body><a href="/gone.html">失效</a></body></html>'
@@ -58,6 +58,7 @@ def nightly_env(db_url: str) -> dict[str, str]:
     return {
         **os.environ,
         "GOVHEALTH_DATABASE_URL": db_url,
+        "GOVHEALTH_EVIDENCE_DIR": str(evidence_dir(db_url)),
         "GOVHEALTH_LOG_LEVEL": "WARNING",
         "GOVHEALTH_ALLOW_PRIVATE_TARGETS": "1",
         "GOVHEALTH_RECHECK_DELAY": "0.2",

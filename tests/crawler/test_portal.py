@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,10 @@ from models.finding import Finding
 from models.link import LinkCheck
 from models.run import CrawlRun
 from models.session import make_sessionmaker, open_database
-from tests.conftest import register_site, test_settings
+from pipelines.evidence import ArchiveWriter, read_records
+from tests.conftest import evidence_dir, register_site, test_settings
+from tests.crawler.test_commands import scrapy
+from tests.evidence import assert_every_finding_proven, is_about, proving_record, records_of
 
 CODE = "4510990001"
 
@@ -315,3 +320,112 @@ def test_time_budget_stops_the_run_and_keeps_what_was_checked(
     # its confirmation re-check could not run before the budget ended: unverified, never broken
     assert (gone.state, gone.error) == ("unverified", "unconfirmed")
     assert not [f for f in data["findings"] if f.kind == "broken_link"]
+
+
+def test_every_finding_is_proven_by_its_archived_exchange(result: dict[str, Any]) -> None:
+    """broken (HTTP errors, soft-404s, DNS, refused, timeouts) and unverified (gates): each has its record."""
+    kinds = assert_every_finding_proven(result["findings"], evidence_dir(result["db_url"]))
+    assert kinds >= {"broken_link", "unverified_link"}
+    dns = next(f for f in result["findings"] if f.error == "dns")
+    record, _ = proving_record(dns, evidence_dir(result["db_url"]))
+    assert record.record_type == "metadata"
+    assert b"error: dns" in record.payload
+
+
+def test_a_broken_link_archives_its_check_and_its_recheck(result: dict[str, Any]) -> None:
+    finding = next(f for f in result["findings"] if f.url.endswith("/missing.html"))
+    record, records = proving_record(finding, evidence_dir(result["db_url"]))
+    answers = [r for r in records.values() if r.record_type == "response" and r.target_uri == finding.url]
+    assert len(answers) == 2  # the failing check and its confirmation re-check
+    assert record is max(answers, key=lambda r: r.date)  # the re-check proves the verdict
+    assert record.http_status_line == "HTTP/1.1 404 Not Found"
+    requests = [
+        r for r in records.values() if r.record_type == "request" and r.concurrent_to == record.record_id
+    ]
+    assert len(requests) == 1 and requests[0].http_status_line.startswith("GET /missing.html")
+
+
+def test_pages_that_prove_nothing_are_not_archived(result: dict[str, Any]) -> None:
+    """Every archived answer is a finding's (its target, or where its redirect led) or a broken link's source."""
+    (run,) = result["runs"]
+    records = records_of(evidence_dir(result["db_url"]) / CODE / f"{run.id}.warc.gz")
+    findings = result["findings"]
+    wanted = {f.url for f in findings} | {f.source_url for f in findings if f.source_url}
+    responses = [r for r in records.values() if r.record_type == "response"]
+    unexplained = [r.target_uri for r in responses if not any(is_about(r, url) for url in wanted)]
+    assert unexplained == []
+    fine = {url for url, check in result["checks"].items() if check.state == "ok" and url not in wanted}
+    assert fine, "the test site has good pages"
+    direct = {r.target_uri for r in responses if "Govhealth-Requested-URI" not in dict(r.headers)}
+    assert not fine & direct  # ("/" is archived only as where a soft-404 redirect landed)
+    assert result["stats"]["govhealth/evidence/records"] == len(records)
+
+
+@pytest.mark.parametrize(
+    ("path", "shows"),
+    [
+        ("/missing.html", ["response record", "> GET /missing.html HTTP/1.1", "< HTTP/1.1 404 Not Found"]),
+        ("http://dns-failure.invalid/page.html", ["metadata record", "error: dns"]),
+    ],
+)
+def test_scrapy_evidence_prints_the_proving_exchange(
+    result: dict[str, Any], path: str, shows: list[str]
+) -> None:
+    url = path if path.startswith("http") else result["site"].url(path)
+    done = scrapy("evidence", "--code", CODE, "--url", url, db_url=result["db_url"])
+    assert done.returncode == 0, done.stderr
+    for text in [*shows, "(verified)", "sha256:"]:
+        assert text in done.stdout
+    assert "the page carrying the link" in done.stdout
+
+
+def test_scrapy_evidence_writes_the_payload(result: dict[str, Any], tmp_path: Path) -> None:
+    out = tmp_path / "proof.html"
+    url = result["site"].url("/missing.html")
+    done = scrapy("evidence", "--code", CODE, "--url", url, "-o", str(out), db_url=result["db_url"])
+    assert done.returncode == 0, done.stderr
+    finding = next(f for f in result["findings"] if f.url == url)
+    assert "sha256:" + hashlib.sha256(out.read_bytes()).hexdigest() == finding.evidence_digest
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--url", "http://nowhere.example/"], "no finding with URL http://nowhere.example/"),
+        (["--url", "http://nowhere.example/", "--run", "99"], "in run 99"),
+    ],
+)
+def test_scrapy_evidence_without_a_finding_is_one_error_line(
+    result: dict[str, Any], args: list[str], error: str
+) -> None:
+    done = scrapy("evidence", "--code", CODE, *args, db_url=result["db_url"])
+    assert done.returncode == 1
+    assert done.stderr.strip().count("\n") == 0 and error in done.stderr
+
+
+def test_scrapy_evidence_notices_an_altered_archive(result: dict[str, Any], tmp_path: Path) -> None:
+    """The stored digest is checked against the archive: an edited proof is refused, not shown."""
+    (run,) = result["runs"]
+    original = evidence_dir(result["db_url"]) / CODE / f"{run.id}.warc.gz"
+    copy = tmp_path / "evidence" / CODE / original.name
+    copy.parent.mkdir(parents=True)
+    records = list(read_records(original))
+    url = result["site"].url("/missing.html")
+    finding = next(f for f in result["findings"] if f.url == url)
+    with ArchiveWriter(copy) as archive:  # the same record IDs, one payload changed
+        for record in records:
+            if record.record_id == finding.evidence_record:
+                forged = b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nall fine"
+                archive.writer.write_record(
+                    archive.writer.create_warc_record(
+                        record.target_uri,
+                        "response",
+                        payload=BytesIO(forged),
+                        length=len(forged),
+                        warc_headers_dict={"WARC-Record-ID": record.record_id},
+                    )
+                )
+    env = {"GOVHEALTH_EVIDENCE_DIR": str(tmp_path / "evidence")}
+    done = scrapy("evidence", "--code", CODE, "--url", url, db_url=result["db_url"], env_extra=env)
+    assert done.returncode == 1
+    assert "the archive was altered" in done.stderr

@@ -25,7 +25,7 @@ from models.finding import Finding
 from models.link import LinkCheck
 from models.run import CrawlRun
 from models.session import make_sessionmaker, open_database
-from tests.conftest import ROOT, register_site
+from tests.conftest import ROOT, evidence_dir, register_site
 from tests.hostile.server import Canary, HostileServer
 
 SCRAPY = ROOT / ".venv" / "bin" / "scrapy"
@@ -130,7 +130,12 @@ class CrawlResult:
 
 def run_crawl(name: str, code: str, db_url: str, settings: dict[str, str], log_dir: Path) -> CrawlResult:
     """``scrapy crawl portal -a code=CODE`` with ``settings``; killed at GOVHEALTH_MAX_SECONDS + MARGIN."""
-    values = {**BASE_SETTINGS, "GOVHEALTH_DATABASE_URL": db_url, **settings}
+    values = {
+        **BASE_SETTINGS,
+        "GOVHEALTH_DATABASE_URL": db_url,
+        "GOVHEALTH_EVIDENCE_DIR": str(evidence_dir(db_url)),
+        **settings,
+    }
     peak_file = log_dir / f"{name}.peak"
     args = [str(PYTHON), "-c", PEAK_RSS_WRAPPER, str(peak_file), "crawl", "portal", "-a", f"code={code}"]
     for key, value in values.items():

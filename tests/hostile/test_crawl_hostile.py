@@ -19,7 +19,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from pipelines.evidence import read_records
+from tests.conftest import ROOT, evidence_dir
+from tests.evidence import assert_every_finding_proven
 from tests.hostile.conftest import (
     SCRAPY,
     CrawlResult,
@@ -50,6 +52,7 @@ FORMULAS = {  # link text -> missing page it links to (each a broken_link findin
 NX_PAGES, NX_PER_PAGE = 4, 2500
 MANY_LINKS = 200_000
 CRAWLS = ["bodies", "protocol", "volume", "links"]
+EVIDENCE_PAGE_BYTES = 256 * 1024  # the bodies crawl archives less of a page than it reads (1 MiB)
 MAX_LINKS_PER_PAGE = 2_000  # set low (default 10,000): each capped link is still a target to check
 
 
@@ -227,7 +230,14 @@ def crawls(launcher: Launcher, hostile: HostileServer) -> Launcher:
     """
     page_cap = {"GOVHEALTH_MAX_PAGE_BYTES": str(MiB)}
     launcher.start(
-        "bodies", "4500000001", hostile.url("/a/index.html"), {"GOVHEALTH_MAX_SECONDS": "60", **page_cap}
+        "bodies",
+        "4500000001",
+        hostile.url("/a/index.html"),
+        {
+            "GOVHEALTH_MAX_SECONDS": "60",
+            "GOVHEALTH_EVIDENCE_PAGE_BYTES": str(EVIDENCE_PAGE_BYTES),
+            **page_cap,
+        },
     )
     launcher.start(
         "protocol", "4500000002", hostile.url("/b/index.html"), {"GOVHEALTH_MAX_SECONDS": "90", **page_cap}
@@ -334,6 +344,22 @@ def test_bomb_as_link_target_is_recorded(
     assert bodies.check(hostile.url(f"/bomb/{enc}/b.js")) is not None, bodies.describe(
         hostile.url(f"/bomb/{enc}/b.js")
     )
+    assert_canary_untouched(canary)
+
+
+def test_evidence_archive_stays_within_its_caps(bodies: CrawlResult, canary: Canary) -> None:
+    """Bombs, huge and endless pages carry broken links, so they are archived as their sources: cut at the cap,
+    marked ``WARC-Truncated: length``; failed checks at 64 KiB. Every finding still points at its proof."""
+    path = evidence_dir(bodies.db_url) / bodies.code / f"{bodies.run.id}.warc.gz"
+    records = list(read_records(path))
+    responses = [r for r in records if r.record_type == "response"]
+    assert max(len(r.payload) for r in responses) <= EVIDENCE_PAGE_BYTES
+    cut = [r for r in responses if r.truncated]
+    assert len(cut) >= len(BOMBS), [r.target_uri for r in cut]
+    assert {r.truncated for r in cut} == {"length"}
+    assert all(len(r.payload) == EVIDENCE_PAGE_BYTES for r in cut if "/bomb/" in r.target_uri)
+    assert path.stat().st_size < 2 * len(responses) * EVIDENCE_PAGE_BYTES
+    assert_every_finding_proven(bodies.findings, evidence_dir(bodies.db_url))
     assert_canary_untouched(canary)
 
 

@@ -33,14 +33,17 @@ from crawler import distributed
 from crawler.demo.server import SiteHandler, SiteServer
 from crawler.linkcache import LinkCache, url_hash
 from crawler.spiders.portal import PortalSpider
+from models.finding import Finding
 from models.nightly import NightlyRun
 from models.run import CrawlRun
 from models.session import make_sessionmaker, open_database
 from models.site import Site
+from pipelines.evidence import read_records
 from pipelines.rules.kinds import LinkState
 from pipelines.rules.links import Verdict
-from tests.conftest import register_site, test_settings
+from tests.conftest import evidence_dir, register_site, test_settings
 from tests.crawler.test_commands import ROOT
+from tests.evidence import assert_every_finding_proven
 
 pytestmark = pytest.mark.hostile
 
@@ -154,6 +157,7 @@ def env_for(db_url: str, **extra: str) -> dict[str, str]:
         **os.environ,
         **extra,
         "GOVHEALTH_DATABASE_URL": db_url,
+        "GOVHEALTH_EVIDENCE_DIR": str(evidence_dir(db_url)),
         "GOVHEALTH_ALLOW_PRIVATE_TARGETS": "True",
         "GOVHEALTH_RECHECK_DELAY": "0.2",
         "GOVHEALTH_BACKOFF_BASE": "0.1",
@@ -428,6 +432,7 @@ def test_resume_after_a_kill_reports_what_an_uninterrupted_run_reports(
         assert (run.finished_at - run.started_at).total_seconds() < MAX_SECONDS
     finished = {r.code for r in runs(db_url) if r.id <= resumed_from and r.status == "complete"}
     assert not finished & {r.code for r in resumed}, "a site the killed run finished is not crawled again"
+    assert_archives_readable(db_url, {r.id for r in resumed})
     engine = open_database(db_url)
     try:
         with make_sessionmaker(engine)() as session:
@@ -573,3 +578,20 @@ def test_a_live_worker_renews_its_claims_until_it_publishes(
     finally:
         cache.close()
         redis.close()
+
+
+def assert_archives_readable(db_url: str, resumed: set[int]) -> None:
+    """No torn archive after a kill: every file reads to its end, and each resumed run's findings are proven."""
+    root = evidence_dir(db_url)
+    partial = {int(p.name.split(".")[0]) for p in root.glob("*/*.warc.gz.part")}
+    assert not partial & resumed, "the resumed runs finished their archives"
+    for path in root.glob("*/*.warc.gz"):
+        assert list(read_records(path)), path
+    engine = open_database(db_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            findings = list(session.scalars(select(Finding).where(Finding.run_id.in_(resumed))))
+    finally:
+        engine.dispose()
+    assert findings
+    assert_every_finding_proven(findings, root)
