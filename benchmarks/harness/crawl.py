@@ -67,7 +67,12 @@ def register_site(site_url: str, work: Path, python: str, label: str) -> tuple[P
     db = work / f"{label}.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    env = {**os.environ, "GOVHEALTH_DATABASE_URL": f"sqlite:///{db}", "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "GOVHEALTH_DATABASE_URL": f"sqlite:///{db}",
+        "GOVHEALTH_EVIDENCE_DIR": str(work / f"{label}-evidence"),  # the archive stays with the run
+        "PYTHONUNBUFFERED": "1",
+    }
     sites_csv = work / f"{label}-sites.csv"
     sites_csv.write_text(f"code,name,url\n{SITE_CODE},{SITE_NAME},{site_url}\n", encoding="utf-8")
     import_sites(python, sites_csv, env)
@@ -130,6 +135,9 @@ def run_govhealth(
         rechecks=stats.get("govhealth/rechecks", 0),
         scrapy_elapsed_seconds=stats.get("elapsed_time_seconds"),
         targets_by_type=by_type,
+        response_bytes=stats.get("downloader/response_bytes", 0),
+        evidence_bytes=stats.get("govhealth/evidence/bytes", 0),  # the run's WARC archive
+        evidence_records=stats.get("govhealth/evidence/records", 0),
         broken_missed=len(expected - broken_urls),
         broken_false=len(broken_urls - expected),
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import shutil
 import tempfile
 from collections import Counter
@@ -20,6 +21,7 @@ from crawler.spiders.portal import PortalSpider
 from crawler.tables import print_table
 from models.errors import GovHealthError
 from models.repo import upsert_sites
+from pipelines.evidence import EvidenceConfig
 from pipelines.export import write_bundle
 from pipelines.rules.registry import SiteRow
 from pipelines.scorecards import gather_export
@@ -148,3 +150,11 @@ class Command(GovHealthCommand):
         if findings:
             print("== first export record (JSONL):")
             print(json.dumps(findings[0], ensure_ascii=False))
+        proven = [f for f in findings if f["evidence_file"]]
+        if proven:
+            archive = EvidenceConfig.from_settings(self.settings).directory / proven[0]["evidence_file"]
+            print(
+                f"== evidence: {len(proven)} of {len(findings)} findings proven by WARC records in "
+                f"{archive.resolve()} ({archive.stat().st_size:,} bytes); show one with:"
+            )
+            print(f"   scrapy evidence --code {DEMO_CODE} --url {shlex.quote(proven[0]['url'])}")

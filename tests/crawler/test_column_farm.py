@@ -663,4 +663,6 @@ def test_scrapy_evidence_prints_a_blank_column_s_list_page(farm: dict[str, Any])
     assert done.returncode == 0, done.stderr
     assert f"blank_column {finding.url}" in done.stdout
     assert "< HTTP/1.1 200 OK" in done.stdout and "(verified)" in done.stdout
-    assert "<title>规划计划 甲县人民政府门户网站</title>" in done.stdout  # the list page, as the server sent it
+    assert (
+        "<title>规划计划 甲县人民政府门户网站</title>" in done.stdout
+    )  # the list page, as the server sent it

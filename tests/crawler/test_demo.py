@@ -37,5 +37,8 @@ def test_demo_finds_the_planted_defects_and_no_decoy(db_url: str, tmp_path: Path
     rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
     found = {(r["kind"], unquote(urlsplit(r["url"]).path), r["error"]) for r in rows}
     assert found == EXPECTED
+    assert all(r["evidence_file"] and r["evidence_record"] and r["evidence_digest"] for r in rows)
+    assert f"== evidence: {len(rows)} of {len(rows)} findings proven by WARC records" in done.stdout
+    assert "scrapy evidence --code 4511990001 --url http://127.0.0.1:" in done.stdout
     stale = {unquote(urlsplit(r["url"]).path): r["latest_date"] for r in rows if r["kind"] == "stale_column"}
     assert stale == {"/xwdt/xzdt/index.html": "2026-09-30", "/zwgk/gsgg/index.html": "2025-12-01"}
