@@ -1,0 +1,1 @@
+"""Parts of the site-registry reader (``pipelines/rules/registry.py``): rows and errors, cells, decoding, validation."""
