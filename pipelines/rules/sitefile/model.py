@@ -22,6 +22,7 @@ class SiteRow:
     domains: tuple[str, ...]
     enabled: bool
     row: int
+    contact: tuple[str, ...] | None = None  # notification URLs; None: the file has no contact column
 
 
 @dataclass(frozen=True)

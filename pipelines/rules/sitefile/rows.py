@@ -6,15 +6,17 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
+from pipelines.rules.contacts import contact_problems, split_contacts
 from pipelines.rules.kinds import SiteLevel
 from pipelines.rules.sitefile.cells import clean, column_letter
 from pipelines.rules.sitefile.model import RowError, SiteRow, Unreadable
 
 REQUIRED_COLUMNS = ("code", "name", "url")
-OPTIONAL_COLUMNS = ("level", "organizer", "domains", "enabled")
+OPTIONAL_COLUMNS = ("level", "organizer", "domains", "enabled", "contact")
 HEADER_ALIASES = {
     "网站标识码": "code", "网站名称": "name", "网址": "url", "首页地址": "url", "级别": "level",
     "主办单位": "organizer", "域名": "domains", "启用": "enabled", "是否启用": "enabled",
+    "联系方式": "contact",
 }  # fmt: skip
 LEVEL_NAMES = {
     "department": SiteLevel.DEPARTMENT, "部门": SiteLevel.DEPARTMENT,
@@ -127,6 +129,8 @@ def _parse_row(
             problems.append(f"domain {domain!r} must be a bare host name such as www.example.gov.cn")
         elif domain and domain not in domains:
             domains.append(domain)
+    contact = split_contacts(value["contact"]) if "contact" in value else None  # no column: keep them
+    problems += contact_problems(contact or ())
     if problems or enabled is None:
         return None, problems
     return SiteRow(
@@ -138,6 +142,7 @@ def _parse_row(
         domains=tuple(domains),
         enabled=enabled,
         row=number,
+        contact=contact,
     ), []
 
 
