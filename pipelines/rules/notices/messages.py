@@ -15,6 +15,7 @@ TITLE = "【政府网站健康检查】"
 FIRST_NEW = 5  # new findings listed by name; a messenger shows about a screen
 FIRST_FIXED = 3
 FIRST_SITES = 10  # sites listed per group in the digest
+BUDGET_ZH = {"max_pages": "页数预算用尽", "max_depth": "深度预算用尽", "max_seconds": "时间预算用尽"}
 MAX_BODY = 1800  # characters: WeCom's text robot takes 2,048 bytes, DingTalk's and Feishu's more
 
 
@@ -81,7 +82,8 @@ def site_message(notice: SiteNotice) -> Message:
     name = neutral_text(notice.name, 60)
     lines = [f"{name}（{neutral_text(notice.code, 12)}）{notice.day} 检查（第 {notice.run_id} 次）"]
     if not notice.complete:
-        cut = f"（{neutral_text(notice.budget_hit, 20)}）" if notice.budget_hit else ""
+        budget = notice.budget_hit or ""
+        cut = f"（{BUDGET_ZH.get(budget) or neutral_text(budget, 20)}）" if budget else ""
         lines.append(f"本次检查未完成{cut}：只报告发现的问题，不判定已修复。")
     lines.append("结论：" + verdict_zh(notice))
     since = "（首次检查）" if notice.first else "（与上次完整检查相比）"
