@@ -4,7 +4,7 @@ fixed findings), the score card's verdict and early warnings, and the digest ent
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta, timezone
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -22,8 +22,8 @@ from pipelines.rules.notices.warnings import warning_lines
 from pipelines.rules.rulesfile import RuleSet
 from pipelines.rules.scoring import NEVER_COUNTED
 from pipelines.scorecards import card_for
+from pipelines.settings import CHINA_TIME
 
-_CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 # The order in which a message names new findings: what fails a site first, homepage links before others.
 KIND_ORDER: dict[str, int] = {
     FindingKind.SITE_UNREACHABLE: 0,
@@ -76,7 +76,7 @@ def site_state(
         code=site.code,
         name=site.name,
         run_id=run.id,
-        day=(run.finished_at or run.started_at).astimezone(_CHINA).date().isoformat(),
+        day=(run.finished_at or run.started_at).astimezone(CHINA_TIME).date().isoformat(),
         complete=complete,
         budget_hit=run.budget_hit if not complete else None,
         first=previous is None,
