@@ -91,6 +91,11 @@ GOVHEALTH_MAX_TARGETS = _env("GOVHEALTH_MAX_TARGETS", "100000")
 GOVHEALTH_MAX_CRAWL_DELAY = _env("GOVHEALTH_MAX_CRAWL_DELAY", "30")
 # int: bytes of robots.txt read (Google reads 500 KiB).
 GOVHEALTH_MAX_ROBOTS_BYTES = _env("GOVHEALTH_MAX_ROBOTS_BYTES", str(512 * 1024))
+# str: notification URLs (Apprise syntax, separated by whitespace or |) of the supervising office, which gets
+# the daily digest of `scrapy notify`; empty: no digest. They hold secrets: pass them in the environment.
+GOVHEALTH_NOTIFY_SUPERVISOR = _env("GOVHEALTH_NOTIFY_SUPERVISOR", "")
+# str: directory of the visual report; messages point at its sites/<code>.html when that page exists.
+GOVHEALTH_REPORT_DIR = _env("GOVHEALTH_REPORT_DIR", "")
 
 USER_AGENT = f"govhealth/0.1 (+{GOVHEALTH_CONTACT_URL}; government website health inspection)"
 

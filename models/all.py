@@ -7,6 +7,7 @@ from models.column import Column
 from models.finding import Finding, FindingHistory
 from models.link import LinkCheck
 from models.nightly import CachedLink, NightlyRun
+from models.notification import Notification
 from models.probe import Probe
 from models.run import CrawlRun
 from models.site import ColumnOverride, Site
@@ -21,6 +22,7 @@ __all__ = [
     "FindingHistory",
     "LinkCheck",
     "NightlyRun",
+    "Notification",
     "Probe",
     "Site",
 ]

@@ -36,6 +36,8 @@ class SiteFields(Protocol):
     def domains(self) -> tuple[str, ...]: ...
     @property
     def enabled(self) -> bool: ...
+    @property
+    def contact(self) -> tuple[str, ...] | None: ...
 
 
 @dataclass(frozen=True)
@@ -49,12 +51,14 @@ class SiteInfo:
     level: str
     domains: tuple[str, ...]
     enabled: bool
+    contact: tuple[str, ...] = ()  # notification URLs: they hold secrets, never print them unmasked
 
     @classmethod
     def of(cls, site: Site) -> SiteInfo:
         return cls(
-            site.id, site.code, site.name, site.url, str(site.level), tuple(site.domains or ()), site.enabled
-        )
+            site.id, site.code, site.name, site.url, str(site.level), tuple(site.domains or ()), site.enabled,
+            tuple(site.contact or ()),
+        )  # fmt: skip
 
 
 def upsert_sites(session: Session, rows: Iterable[SiteFields]) -> tuple[int, int]:
@@ -77,8 +81,11 @@ def upsert_sites(session: Session, rows: Iterable[SiteFields]) -> tuple[int, int
 
 
 def _site_values(row: SiteFields) -> dict[str, object]:
-    return {"code": row.code, "name": row.name, "url": row.url, "level": str(row.level),
-            "organizer": row.organizer, "domains": list(row.domains), "enabled": row.enabled}  # fmt: skip
+    values: dict[str, object] = {"code": row.code, "name": row.name, "url": row.url, "level": str(row.level),
+              "organizer": row.organizer, "domains": list(row.domains), "enabled": row.enabled}  # fmt: skip
+    if row.contact is not None:  # a file without a contact column keeps the stored contacts
+        values["contact"] = list(row.contact)
+    return values
 
 
 def get_site(session: Session, code: str) -> SiteInfo:

@@ -23,6 +23,9 @@ class Site(Base):
     organizer: Mapped[str | None] = mapped_column(String(200), comment="主办单位")
     domains: Mapped[list[str]] = mapped_column(JSON, default=list, comment="extra domains of the site")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    contact: Mapped[list[str] | None] = mapped_column(
+        JSON, comment="notification URLs (Apprise syntax) of the site's operators; they hold secrets"
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

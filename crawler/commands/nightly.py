@@ -22,12 +22,14 @@ from scrapy.exceptions import UsageError
 from scrapy_redis.connection import get_redis
 
 from crawler.cli import GovHealthCommand
-from crawler.config import check_crawl_settings
+from crawler.config import as_of_date, check_crawl_settings, rules_from_settings
 from crawler.distributed import RedisLinkCache, seed_sites, site_queue
 from crawler.linkcache import LinkCache, cache_ttls
 from crawler.nightly.results import SUMMARY_COLUMNS, SiteResult
 from crawler.nightly.scheduler import Scheduler
 from crawler.nightly.sources import ListedSites, RedisSites, SiteSource, parse_codes, plan_nightly
+from crawler.notify.config import NotifyConfig
+from crawler.notify.service import notify
 from crawler.tables import print_table
 from models.errors import GovHealthError
 from models.nightly import INSPECTED_REASONS
@@ -46,7 +48,7 @@ class Command(GovHealthCommand):
     requires_crawler_process = True
 
     def syntax(self) -> str:
-        return "[--codes A,B] [--level department|city|county] [--resume] [--parallel N] [--redis [--seed]]"
+        return "[--codes A,B] [--level department|city|county] [--resume] [--parallel N] [--redis [--seed]] [--notify]"
 
     def short_desc(self) -> str:
         return "Inspect every enabled site (sites in parallel, each polite); resumable; multi-machine with --redis"
@@ -67,6 +69,9 @@ class Command(GovHealthCommand):
         parser.add_argument(
             "--seed", action="store_true", help="with --redis: open a nightly run, queue its sites, exit"
         )
+        parser.add_argument(
+            "--notify", action="store_true", help="at the end, run `scrapy notify` (contacts and supervisor)"
+        )
 
     def handle(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
@@ -79,11 +84,22 @@ class Command(GovHealthCommand):
         evidence = EvidenceConfig.from_settings(self.settings)
         if evidence.enabled and not opts.seed:
             prune_archives(evidence.directory, evidence.days)  # GOVHEALTH_EVIDENCE_DAYS
+        notify_config = NotifyConfig.from_settings(self.settings) if opts.notify else None
         engine = acquire_engine(self.database_url)  # one engine for the run: its crawls share it
         try:
             self.inspect(opts, parallel)
+            if (
+                notify_config is not None and not opts.redis
+            ):  # workers of one run would race: notify once, after
+                self.notify(notify_config)
         finally:
             release_engine(engine)
+
+    def notify(self, config: NotifyConfig) -> None:
+        """`scrapy notify` after the run: a failed send is retried by the next one and changes no exit status."""
+        assert self.settings is not None
+        outcome = notify(self.session, rules_from_settings(self.settings), as_of_date(self.settings), config)
+        print(outcome.summary(), flush=True)
 
     def inspect(self, opts: argparse.Namespace, parallel: int) -> None:
         assert self.settings is not None

@@ -13,9 +13,10 @@ from crawler.tables import print_table
 from models.errors import GovHealthError
 from models.repo import list_sites, upsert_sites
 from pipelines.export import write_csv_rows
+from pipelines.rules.contacts import mask_contact
 from pipelines.rules.registry import SiteFileError, read_site_file
 
-FIELDS = ("code", "name", "level", "enabled", "url", "domains")
+FIELDS = ("code", "name", "level", "enabled", "url", "domains", "contact")
 
 
 class Command(GovHealthCommand):
@@ -59,6 +60,7 @@ class Command(GovHealthCommand):
                 "enabled": s.enabled,
                 "url": s.url,
                 "domains": "|".join(s.domains),
+                "contact": " | ".join(mask_contact(c) for c in s.contact),  # never a password or token
             }
             for s in sites
         ]

@@ -1,0 +1,3 @@
+"""Parts of the site-registry reader (``pipelines/rules/registry.py``): rows and errors, cells, decoding, validation."""
+
+from __future__ import annotations
