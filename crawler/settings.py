@@ -24,6 +24,8 @@ GOVHEALTH_DATABASE_URL = _env("GOVHEALTH_DATABASE_URL", "sqlite:///govhealth.sql
 GOVHEALTH_AS_OF = _env("GOVHEALTH_AS_OF", "")
 # str: path of a rules file (TOML); empty means the bundled national-2019 rules.
 GOVHEALTH_RULES = _env("GOVHEALTH_RULES", "")
+# str: folder where `scrapy nightly` writes the visual report (`scrapy report -o DIR`) at the end; empty: none.
+GOVHEALTH_REPORT_DIR = _env("GOVHEALTH_REPORT_DIR", "")
 # int: per-site budget of pages crawled (parsed for links); links found on them are still checked.
 GOVHEALTH_MAX_PAGES = _env("GOVHEALTH_MAX_PAGES", "5000")
 # int: per-site budget of link depth from the homepage (homepage = 0).

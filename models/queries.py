@@ -1,7 +1,8 @@
-"""Read-side queries: runs to export or score, and findings as export records (README: Findings, export schema)."""
+"""Read-side queries: runs to export, score or report, and findings as export records (README: Findings, export schema)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -84,10 +85,10 @@ def select_runs(session: Session, *, code: str | None = None, run_id: int | None
     return latest_runs(session, code=code)
 
 
-def export_records(session: Session, runs: list[CrawlRun]) -> list[dict[str, Any]]:
-    """Every finding of these runs as an export record, with its history across runs."""
-    if not runs:
-        return []
+def _findings_of(
+    session: Session, runs: list[CrawlRun]
+) -> Iterable[tuple[Finding, Site, FindingHistory | None]]:
+    """Every finding of these runs with its site and its history across runs, by site, kind and URL."""
     query = (
         select(Finding, Site, FindingHistory)
         .join(Site, Site.id == Finding.site_id)
@@ -98,33 +99,79 @@ def export_records(session: Session, runs: list[CrawlRun]) -> list[dict[str, Any
         .where(Finding.run_id.in_([r.id for r in runs]))
         .order_by(Site.code, Finding.kind, Finding.url)
     )
+    return session.execute(query).tuples()
+
+
+def _export_record(finding: Finding, site: Site, history: FindingHistory | None) -> dict[str, Any]:
+    return {
+        "site_code": site.code,
+        "site_name": site.name,
+        "run_id": finding.run_id,
+        "kind": finding.kind,
+        "url": finding.url,
+        "source_url": finding.source_url,
+        "sources": list(finding.sources or []),
+        "on_homepage": finding.on_homepage,
+        "external": finding.external,
+        "link_text": finding.link_text,
+        "resource_type": finding.resource_type,
+        "status": finding.status,
+        "error": finding.error,
+        "column_name": finding.column_name,
+        "column_category": finding.column_category,
+        "latest_date": _iso(finding.latest_date),
+        "item_count": finding.item_count,
+        "first_seen": _iso(history.first_seen if history else finding.detected_at),
+        "last_seen": _iso(history.last_seen if history else finding.detected_at),
+        "detected_at": _iso(finding.detected_at),
+        "source_count": finding.source_count,
+        "reason": finding.reason,
+    }
+
+
+def export_records(session: Session, runs: list[CrawlRun]) -> list[dict[str, Any]]:
+    """Every finding of these runs as an export record, with its history across runs."""
+    if not runs:
+        return []
+    return [_export_record(*row) for row in _findings_of(session, runs)]
+
+
+def report_records(session: Session, runs: list[CrawlRun]) -> list[dict[str, Any]]:
+    """The export records plus what the visual report links: fingerprint, evidence, runs seen."""
+    if not runs:
+        return []
     return [
         {
-            "site_code": site.code,
-            "site_name": site.name,
-            "run_id": finding.run_id,
-            "kind": finding.kind,
-            "url": finding.url,
-            "source_url": finding.source_url,
-            "sources": list(finding.sources or []),
-            "on_homepage": finding.on_homepage,
-            "external": finding.external,
-            "link_text": finding.link_text,
-            "resource_type": finding.resource_type,
-            "status": finding.status,
-            "error": finding.error,
-            "column_name": finding.column_name,
-            "column_category": finding.column_category,
-            "latest_date": _iso(finding.latest_date),
-            "item_count": finding.item_count,
-            "first_seen": _iso(history.first_seen if history else finding.detected_at),
-            "last_seen": _iso(history.last_seen if history else finding.detected_at),
-            "detected_at": _iso(finding.detected_at),
-            "source_count": finding.source_count,
-            "reason": finding.reason,
+            **_export_record(finding, site, history),
+            "fingerprint": finding.fingerprint,
+            "runs_seen": history.runs_seen if history else 1,
+            "evidence_file": finding.evidence_file,
+            "evidence_record": finding.evidence_record,
+            "evidence_digest": finding.evidence_digest,
         }
-        for finding, site, history in session.execute(query)
+        for finding, site, history in _findings_of(session, runs)
     ]
+
+
+def recent_runs(session: Session, limit: int, *, code: str | None = None) -> dict[int, list[CrawlRun]]:
+    """Per site id, its newest ``limit`` finished runs that inspected it (partial runs left out), newest first."""
+    rank = func.row_number().over(partition_by=CrawlRun.site_id, order_by=CrawlRun.id.desc()).label("rank")
+    ranked = select(CrawlRun.id, rank).where(
+        CrawlRun.finished_at.is_not(None), CrawlRun.close_reason.in_(INSPECTED_REASONS)
+    )
+    if code:
+        ranked = ranked.join(Site, Site.id == CrawlRun.site_id).where(Site.code == code)
+    sub = ranked.subquery()
+    query = (
+        select(CrawlRun)
+        .join(sub, sub.c.id == CrawlRun.id)
+        .where(sub.c.rank <= limit)
+        .order_by(CrawlRun.site_id, CrawlRun.id.desc())
+    )
+    out: dict[int, list[CrawlRun]] = {}
+    for run in session.scalars(query):
+        out.setdefault(run.site_id, []).append(run)
+    return out
 
 
 def column_records(session: Session, run_ids: list[int]) -> list[dict[str, Any]]:
