@@ -99,7 +99,7 @@ def _findings_of(
         .where(Finding.run_id.in_([r.id for r in runs]))
         .order_by(Site.code, Finding.kind, Finding.url)
     )
-    return session.execute(query).tuples()
+    return session.execute(query)
 
 
 def _export_record(finding: Finding, site: Site, history: FindingHistory | None) -> dict[str, Any]:
