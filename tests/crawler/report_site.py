@@ -50,25 +50,34 @@ def register(db_url: str, code: str, url: str, name: str, level: str) -> None:
         engine.dispose()
 
 
-def crawl_province(root: Path, db_url: str) -> dict[str, Any]:
-    """Run 1: a.html and b.html broken; run 2: a.html fixed, c.html newly broken. Returns the site's base URL."""
+def write_pages(root: Path) -> None:
     (root / "index.html").write_text(HOME, encoding="utf-8")
     (root / "sub.html").write_text('<a href="/b.html">乙</a>', encoding="utf-8")
-    (root / "tzgg").mkdir()
+    (root / "tzgg").mkdir(exist_ok=True)
     (root / "tzgg" / "index.html").write_text(NOTICES, encoding="utf-8")
     for name in ("t1", "t2", "t3"):
         (root / "tzgg" / f"{name}.html").write_text("<p>正文</p>", encoding="utf-8")
+
+
+def crawl_province(root: Path, db_url: str, site: SiteServer | None = None) -> dict[str, Any]:
+    """Run 1: a.html and b.html broken; run 2: a.html fixed, c.html newly broken; the city site unreachable.
+
+    ``site`` serves ``root`` (a server of its own, closed after the crawls, when None).
+    """
+    if site is None:
+        with SiteServer(root) as own:
+            return crawl_province(root, db_url, own)
+    write_pages(root)
     settings = test_settings(db_url, GOVHEALTH_AS_OF=AS_OF)
-    with SiteServer(root) as site:
-        register(db_url, COUNTY, site.url("/index.html"), "报告测试县人民政府", "county")
-        register(db_url, CITY, "http://127.0.0.1:9/index.html", "无法访问市人民政府", "city")
-        register(db_url, DEPARTMENT, "http://127.0.0.1:9/bm.html", "从未检查的厅", "department")
-        pytest_twisted.blockon(get_crawler(PortalSpider, settings).crawl(code=COUNTY))
-        (root / "a.html").write_text("<p>修好了</p>", encoding="utf-8")
-        (root / "sub.html").write_text('<a href="/b.html">乙</a><a href="/c.html">丙</a>', encoding="utf-8")
-        pytest_twisted.blockon(get_crawler(PortalSpider, settings).crawl(code=COUNTY))
-        pytest_twisted.blockon(get_crawler(PortalSpider, settings).crawl(code=CITY))
-        base = site.base
+    register(db_url, COUNTY, site.url("/index.html"), "报告测试县人民政府", "county")
+    register(db_url, CITY, "http://127.0.0.1:9/index.html", "无法访问市人民政府", "city")
+    register(db_url, DEPARTMENT, "http://127.0.0.1:9/bm.html", "从未检查的厅", "department")
+    pytest_twisted.blockon(get_crawler(PortalSpider, settings).crawl(code=COUNTY))
+    (root / "a.html").write_text("<p>修好了</p>", encoding="utf-8")
+    (root / "sub.html").write_text('<a href="/b.html">乙</a><a href="/c.html">丙</a>', encoding="utf-8")
+    pytest_twisted.blockon(get_crawler(PortalSpider, settings).crawl(code=COUNTY))
+    pytest_twisted.blockon(get_crawler(PortalSpider, settings).crawl(code=CITY))
+    base = site.base
     engine = open_database(db_url)
     try:
         with make_sessionmaker(engine).begin() as session:
