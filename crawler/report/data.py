@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import func, select
@@ -82,6 +83,14 @@ class SiteReport:
     new: list[Change] = field(default_factory=list)
     fixed: list[Change] = field(default_factory=list)
     screenshots: dict[str, str] = field(default_factory=dict)  # finding fingerprint -> image path
+
+    @cached_property
+    def by_kind(self) -> dict[str, list[dict[str, Any]]]:
+        """The findings grouped by kind (each group keeps the records' order: by URL)."""
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for finding in self.findings:
+            groups.setdefault(finding["kind"], []).append(finding)
+        return groups
 
     @property
     def scored(self) -> list[dict[str, Any]]:

@@ -6,14 +6,12 @@ The pages are staged in a folder beside the output and moved into place at the e
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import tempfile
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -21,25 +19,9 @@ from markupsafe import Markup
 from crawler.report import labels
 from crawler.report.charts import Series, lines, stacked_bars
 from crawler.report.data import DEDUCTION_BINS, ReportData, SiteReport
+from crawler.report.rows import broken_link_row, evidence_cell, link, readable_url, safe_href, site_origin
 
 ASSETS = ("report.css", "report.js")
-SOURCES_SHOWN = 5  # pages listed per broken link; the rest are counted
-
-
-def safe_href(url: str | None) -> str | None:
-    """The URL when a browser may follow it (http or https), else None: `javascript:` never becomes a link."""
-    if not url:
-        return None
-    try:
-        scheme = urlsplit(url.strip()).scheme.lower()
-    except ValueError:
-        return None
-    return url if scheme in ("http", "https") else None
-
-
-def readable_url(url: str) -> str:
-    """A URL as people read it: percent-encoded Chinese paths decoded (shown as text, never as the link)."""
-    return unquote(url, errors="replace")
 
 
 def environment() -> Environment:
@@ -52,7 +34,6 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["href"] = safe_href
-    env.filters["shquote"] = shlex.quote
     env.filters["readable"] = readable_url
     env.filters["num"] = lambda value: "" if value is None else f"{value:g}"
     env.globals.update(
@@ -68,7 +49,9 @@ def environment() -> Environment:
         RESOURCE_ZH=labels.RESOURCE_ZH,
         ERROR_ZH=labels.ERROR_ZH,
         RUN_STATUS_ZH=labels.RUN_STATUS_ZH,
-        SOURCES_SHOWN=SOURCES_SHOWN,
+        broken_link_row=broken_link_row,
+        link=link,
+        evidence_cell=evidence_cell,
     )
     return env
 
@@ -164,6 +147,7 @@ def write_report(
             html = page.render(
                 **common,
                 site=site,
+                origin=site_origin(site.url),
                 charts=site_charts(site),
                 root="../",
                 evidence=evidence,
