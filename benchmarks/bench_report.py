@@ -109,7 +109,7 @@ def fill(db_url: str, sites: int, findings: int, runs: int, seed: int = 13) -> N
                                 "top_level": True,
                             }
                             for c in range(40)
-                        ],  # fmt: skip
+                        ],
                     )
                 session.execute(insert(FindingHistory), list(history.values()))
     finally:
