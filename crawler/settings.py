@@ -24,6 +24,9 @@ GOVHEALTH_DATABASE_URL = _env("GOVHEALTH_DATABASE_URL", "sqlite:///govhealth.sql
 GOVHEALTH_AS_OF = _env("GOVHEALTH_AS_OF", "")
 # str: path of a rules file (TOML); empty means the bundled national-2019 rules.
 GOVHEALTH_RULES = _env("GOVHEALTH_RULES", "")
+# str: folder where `scrapy nightly` writes the visual report (`scrapy report -o DIR`) at the end; empty: none.
+# Notifications point at its sites/<code>.html when that page exists.
+GOVHEALTH_REPORT_DIR = _env("GOVHEALTH_REPORT_DIR", "")
 # int: per-site budget of pages crawled (parsed for links); links found on them are still checked.
 GOVHEALTH_MAX_PAGES = _env("GOVHEALTH_MAX_PAGES", "5000")
 # int: per-site budget of link depth from the homepage (homepage = 0).
@@ -94,8 +97,6 @@ GOVHEALTH_MAX_ROBOTS_BYTES = _env("GOVHEALTH_MAX_ROBOTS_BYTES", str(512 * 1024))
 # str: notification URLs (Apprise syntax, separated by whitespace or |) of the supervising office, which gets
 # the daily digest of `scrapy notify`; empty: no digest. They hold secrets: pass them in the environment.
 GOVHEALTH_NOTIFY_SUPERVISOR = _env("GOVHEALTH_NOTIFY_SUPERVISOR", "")
-# str: directory of the visual report; messages point at its sites/<code>.html when that page exists.
-GOVHEALTH_REPORT_DIR = _env("GOVHEALTH_REPORT_DIR", "")
 
 USER_AGENT = f"govhealth/0.1 (+{GOVHEALTH_CONTACT_URL}; government website health inspection)"
 

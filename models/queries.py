@@ -1,11 +1,12 @@
-"""Read-side queries: runs to export or score, and findings as export records (README: Findings, export schema)."""
+"""Read-side queries: runs to export, score or report, and findings as export records (README: Findings, export schema)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from models.column import Column
@@ -87,12 +88,42 @@ def select_runs(session: Session, *, code: str | None = None, run_id: int | None
     return latest_runs(session, code=code)
 
 
-def export_records(session: Session, runs: list[CrawlRun]) -> list[dict[str, Any]]:
-    """Every finding of these runs as an export record, with its history across runs."""
-    if not runs:
-        return []
+# Read as plain columns, not ORM entities: the report reads 100,000 findings and entities cost 3 times as much.
+_FINDING_COLUMNS = (
+    Finding.run_id,
+    Finding.fingerprint,
+    Finding.kind,
+    Finding.url,
+    Finding.source_url,
+    Finding.sources,
+    Finding.on_homepage,
+    Finding.external,
+    Finding.link_text,
+    Finding.resource_type,
+    Finding.status,
+    Finding.error,
+    Finding.column_name,
+    Finding.column_category,
+    Finding.latest_date,
+    Finding.item_count,
+    Finding.detected_at,
+    Finding.source_count,
+    Finding.reason,
+    Finding.evidence_file,
+    Finding.evidence_record,
+    Finding.evidence_digest,
+    Site.code.label("site_code"),
+    Site.name.label("site_name"),
+    FindingHistory.first_seen,
+    FindingHistory.last_seen,
+    FindingHistory.runs_seen,
+)
+
+
+def _findings_of(session: Session, runs: list[CrawlRun]) -> Iterable[Row[Any]]:
+    """Every finding of these runs with its site and its history across runs, by site, kind and URL."""
     query = (
-        select(Finding, Site, FindingHistory)
+        select(*_FINDING_COLUMNS)
         .join(Site, Site.id == Finding.site_id)
         .outerjoin(
             FindingHistory,
@@ -101,36 +132,79 @@ def export_records(session: Session, runs: list[CrawlRun]) -> list[dict[str, Any
         .where(Finding.run_id.in_([r.id for r in runs]))
         .order_by(Site.code, Finding.kind, Finding.url)
     )
+    return session.execute(query)
+
+
+def _export_record(row: Row[Any]) -> dict[str, Any]:
+    return {
+        "site_code": row.site_code,
+        "site_name": row.site_name,
+        "run_id": row.run_id,
+        "kind": row.kind,
+        "url": row.url,
+        "source_url": row.source_url,
+        "sources": list(row.sources or []),
+        "on_homepage": row.on_homepage,
+        "external": row.external,
+        "link_text": row.link_text,
+        "resource_type": row.resource_type,
+        "status": row.status,
+        "error": row.error,
+        "column_name": row.column_name,
+        "column_category": row.column_category,
+        "latest_date": _iso(row.latest_date),
+        "item_count": row.item_count,
+        "first_seen": _iso(row.first_seen or row.detected_at),
+        "last_seen": _iso(row.last_seen or row.detected_at),
+        "detected_at": _iso(row.detected_at),
+        "source_count": row.source_count,
+        "reason": row.reason,
+        "evidence_file": row.evidence_file,
+        "evidence_record": row.evidence_record,
+        "evidence_digest": row.evidence_digest,
+    }
+
+
+def export_records(session: Session, runs: list[CrawlRun]) -> list[dict[str, Any]]:
+    """Every finding of these runs as an export record, with its history across runs."""
+    if not runs:
+        return []
+    return [_export_record(row) for row in _findings_of(session, runs)]
+
+
+def report_records(session: Session, runs: list[CrawlRun]) -> list[dict[str, Any]]:
+    """The export records plus what the visual report links: fingerprint, evidence, runs seen."""
+    if not runs:
+        return []
     return [
         {
-            "site_code": site.code,
-            "site_name": site.name,
-            "run_id": finding.run_id,
-            "kind": finding.kind,
-            "url": finding.url,
-            "source_url": finding.source_url,
-            "sources": list(finding.sources or []),
-            "on_homepage": finding.on_homepage,
-            "external": finding.external,
-            "link_text": finding.link_text,
-            "resource_type": finding.resource_type,
-            "status": finding.status,
-            "error": finding.error,
-            "column_name": finding.column_name,
-            "column_category": finding.column_category,
-            "latest_date": _iso(finding.latest_date),
-            "item_count": finding.item_count,
-            "first_seen": _iso(history.first_seen if history else finding.detected_at),
-            "last_seen": _iso(history.last_seen if history else finding.detected_at),
-            "detected_at": _iso(finding.detected_at),
-            "source_count": finding.source_count,
-            "reason": finding.reason,
-            "evidence_file": finding.evidence_file,
-            "evidence_record": finding.evidence_record,
-            "evidence_digest": finding.evidence_digest,
+            **_export_record(row),
+            "fingerprint": row.fingerprint,
+            "runs_seen": row.runs_seen or 1,
         }
-        for finding, site, history in session.execute(query)
+        for row in _findings_of(session, runs)
     ]
+
+
+def recent_runs(session: Session, limit: int, *, code: str | None = None) -> dict[int, list[CrawlRun]]:
+    """Per site id, its newest ``limit`` finished runs that inspected it (partial runs left out), newest first."""
+    rank = func.row_number().over(partition_by=CrawlRun.site_id, order_by=CrawlRun.id.desc()).label("rank")
+    ranked = select(CrawlRun.id, rank).where(
+        CrawlRun.finished_at.is_not(None), CrawlRun.close_reason.in_(INSPECTED_REASONS)
+    )
+    if code:
+        ranked = ranked.join(Site, Site.id == CrawlRun.site_id).where(Site.code == code)
+    sub = ranked.subquery()
+    query = (
+        select(CrawlRun)
+        .join(sub, sub.c.id == CrawlRun.id)
+        .where(sub.c.rank <= limit)
+        .order_by(CrawlRun.site_id, CrawlRun.id.desc())
+    )
+    out: dict[int, list[CrawlRun]] = {}
+    for run in session.scalars(query):
+        out.setdefault(run.site_id, []).append(run)
+    return out
 
 
 def column_records(session: Session, run_ids: list[int]) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from pipelines.rules.notices.warnings import warning_lines
 from pipelines.rules.rulesfile import RuleSet
 from pipelines.rules.scoring import NEVER_COUNTED
 from pipelines.scorecards import card_for
-from pipelines.settings import CHINA_TIME
+from pipelines.settings import CHINA_TZ
 
 # The order in which a message names new findings: what fails a site first, homepage links before others.
 KIND_ORDER: dict[str, int] = {
@@ -76,7 +76,7 @@ def site_state(
         code=site.code,
         name=site.name,
         run_id=run.id,
-        day=(run.finished_at or run.started_at).astimezone(CHINA_TIME).date().isoformat(),
+        day=(run.finished_at or run.started_at).astimezone(CHINA_TZ).date().isoformat(),
         complete=complete,
         budget_hit=run.budget_hit if not complete else None,
         first=previous is None,

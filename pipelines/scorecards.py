@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -32,7 +33,7 @@ def probe_stats(session: Session, site_id: int, as_of: date) -> ProbeStats | Non
     return ProbeStats(total, failed) if total else None
 
 
-def measured_in(session: Session, run: CrawlRun | None, probes: ProbeStats | None) -> set[str]:
+def measured_in(run: CrawlRun | None, probes: ProbeStats | None, *, columns_read: bool) -> set[str]:
     """What the run could measure: links when the homepage loaded, columns when any were read."""
     measured = {"probes"} if probes else set()
     if run is None:
@@ -40,41 +41,76 @@ def measured_in(session: Session, run: CrawlRun | None, probes: ProbeStats | Non
     measured.add("homepage")  # the crawl tried the homepage, whatever it found
     if run.pages:
         measured.add("links")
-        if session.scalar(select(func.count(Column.id)).where(Column.run_id == run.id)):
+        if columns_read:
             measured.add("columns")
     return measured
 
 
-def card_for(session: Session, site: Site, run: CrawlRun | None, rules: RuleSet, as_of: date) -> ScoreCard:
-    """The score card of one site from one run (None: never crawled, everything unmeasured)."""
+@dataclass(frozen=True)
+class RunViews:
+    """What scoring needs of one run's findings, and whether the run read any column."""
+
+    findings: list[FindingView]
+    columns_read: bool
+
+
+def run_views(session: Session, run_ids: Collection[int]) -> dict[int, RunViews]:
+    """The scoring input of each of these runs, in two queries whatever their number (the report scores many)."""
+    ids = list(run_ids)
+    top_level: dict[tuple[int, str], bool] = {}
+    for run_id, url, top in session.execute(
+        select(Column.run_id, Column.url, Column.top_level).where(Column.run_id.in_(ids))
+    ):
+        top_level[run_id, url] = top
+    read = {run_id for run_id, _ in top_level}
+    views: dict[int, list[FindingView]] = {run_id: [] for run_id in ids}
+    query = select(
+        Finding.run_id,
+        Finding.fingerprint,
+        Finding.kind,
+        Finding.url,
+        Finding.on_homepage,
+        Finding.resource_type,
+        Finding.column_category,
+    ).where(Finding.run_id.in_(ids))
+    for run_id, ref, kind, url, on_homepage, resource_type, category in session.execute(query):
+        views[run_id].append(
+            FindingView(
+                ref=ref,
+                kind=kind,
+                url=url,
+                on_homepage=on_homepage,
+                resource_type=resource_type,
+                column_category=category,
+                top_level=top_level.get((run_id, url), True),
+            )
+        )
+    return {run_id: RunViews(views[run_id], run_id in read) for run_id in ids}
+
+
+def card_from(
+    session: Session, site: Site, run: CrawlRun | None, views: RunViews | None, rules: RuleSet, as_of: date
+) -> ScoreCard:
+    """The score card of one site from one run's views (None: never crawled, everything unmeasured)."""
     probes = probe_stats(session, site.id, as_of)
-    views: list[FindingView] = []
     homepage_age: int | None = None
     if run is not None:
-        query = select(Column.url, Column.top_level).where(Column.run_id == run.id)
-        top_level = dict(session.execute(query).all())
-        for finding in session.scalars(select(Finding).where(Finding.run_id == run.id)):
-            views.append(
-                FindingView(
-                    ref=finding.fingerprint,
-                    kind=finding.kind,
-                    url=finding.url,
-                    on_homepage=finding.on_homepage,
-                    resource_type=finding.resource_type,
-                    column_category=finding.column_category,
-                    top_level=top_level.get(finding.url, True),
-                )
-            )
         latest = (run.stats or {}).get("govhealth/homepage/latest_date")
         if latest:
             homepage_age = (as_of - date.fromisoformat(latest)).days
     return score_site(
-        views,
+        views.findings if views else [],
         rules,
         probes=probes,
-        measured=measured_in(session, run, probes),
+        measured=measured_in(run, probes, columns_read=bool(views and views.columns_read)),
         homepage_age_days=homepage_age,
     )
+
+
+def card_for(session: Session, site: Site, run: CrawlRun | None, rules: RuleSet, as_of: date) -> ScoreCard:
+    """The score card of one site from one run (None: never crawled, everything unmeasured)."""
+    views = run_views(session, [run.id])[run.id] if run is not None else None
+    return card_from(session, site, run, views, rules, as_of)
 
 
 def score_records(

@@ -11,7 +11,8 @@ from pipelines.rules.rulesfile import RuleSet, load_rules
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
-CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
+# China time (UTC+8, no daylight saving): the inspected sites' calendar and the report's clock.
+CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 class SettingsError(GovHealthError, ValueError):
@@ -26,7 +27,7 @@ def as_of_date(settings: BaseSettings) -> date:
     """
     value = str(settings.get("GOVHEALTH_AS_OF") or "").strip()
     if not value:
-        return datetime.now(UTC).astimezone(CHINA_TIME).date()
+        return datetime.now(UTC).astimezone(CHINA_TZ).date()
     try:
         return date.fromisoformat(value)
     except ValueError:

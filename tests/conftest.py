@@ -50,6 +50,19 @@ def redis_url() -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The machine's Chromium (scripts/test installs Debian's `chromium`); in CI a missing one fails the run."""
+    from crawler.report.screenshots import find_chromium
+
+    path = find_chromium()
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but there is no chromium: scripts/test installs it with apt-get")
+        pytest.skip("no chromium on this machine (scripts/test installs it)")
+    return path
+
+
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
     """A fresh SQLite database file, migrated to head."""

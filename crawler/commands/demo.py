@@ -1,4 +1,5 @@
-"""`scrapy demo`: serve the bundled county portal on 127.0.0.1, register it, crawl it, score it, export it.
+"""`scrapy demo`: serve the bundled county portal on 127.0.0.1, register it, crawl it, score it, export it and
+write its visual report.
 
 The demo site's content is dated for GOVHEALTH_AS_OF=2026-11-20, which the command sets.
 """
@@ -17,6 +18,7 @@ from crawler.cli import GovHealthCommand
 from crawler.commands.score import print_card
 from crawler.config import as_of_date, rules_from_settings
 from crawler.demo.server import SiteServer
+from crawler.report.build import build_report
 from crawler.spiders.portal import PortalSpider
 from crawler.tables import print_table
 from models.errors import GovHealthError
@@ -46,7 +48,7 @@ class Command(GovHealthCommand):
     requires_crawler_process = True
 
     def syntax(self) -> str:
-        return "[-o FILE.xlsx]"
+        return "[-o FILE.xlsx] [--report DIR]"
 
     def short_desc(self) -> str:
         return "Crawl the bundled demo county portal on 127.0.0.1 and show what govhealth finds"
@@ -54,6 +56,7 @@ class Command(GovHealthCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("-o", "--output", default="demo-findings.xlsx", help="workbook to write")
+        parser.add_argument("--report", default="demo-report", help="folder of the visual report to write")
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
@@ -95,6 +98,9 @@ class Command(GovHealthCommand):
                     self.crawler_process.crawl(PortalSpider, code=DEMO_CODE)
                     self.crawler_process.start()
         self.report(Path(opts.output))
+        assert self.settings is not None
+        result = build_report(self.settings, self.session, Path(opts.report), code=DEMO_CODE)
+        print(f"== visual report (open it in a browser): {result.index.resolve()}")
 
     def report(self, output: Path) -> None:
         assert self.settings is not None

@@ -3,7 +3,8 @@
 Sites run in parallel (GOVHEALTH_NIGHTLY_PARALLEL at a time), each in its own crawler with its own
 politeness limits and budgets, so one slow or huge site cannot starve the others. A site that fails
 is recorded and the others go on. `--resume` continues the last unfinished nightly run, skipping the
-sites it already finished. Exit status 0 means every selected site was inspected.
+sites it already finished. Exit status 0 means every selected site was inspected. With GOVHEALTH_REPORT_DIR
+set, the visual report (`scrapy report`) is written there at the end.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import argparse
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from redis import Redis
@@ -30,6 +32,7 @@ from crawler.nightly.scheduler import Scheduler
 from crawler.nightly.sources import ListedSites, RedisSites, SiteSource, parse_codes, plan_nightly
 from crawler.notify.config import NotifyConfig
 from crawler.notify.service import notify
+from crawler.report.build import build_report
 from crawler.tables import print_table
 from models.errors import GovHealthError
 from models.nightly import INSPECTED_REASONS
@@ -142,6 +145,9 @@ class Command(GovHealthCommand):
         ids = {nightly_id} if nightly_id is not None else source.nightly_ids()
         complete = self.finish(ids, scheduler, owned=nightly_id is not None)
         self.exitcode = 0 if complete else 1
+        if report_dir := self.settings.get("GOVHEALTH_REPORT_DIR"):
+            result = build_report(self.settings, self.session, Path(report_dir))
+            print(f"report of {result.sites} sites: {result.index.resolve()}")
 
     def redis(self) -> Redis:
         assert self.settings is not None

@@ -9,6 +9,7 @@ with the planted set exactly.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -24,6 +25,7 @@ from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 
 from crawler.demo.server import SiteHandler, SiteServer
+from crawler.report.data import verdict_of
 from crawler.spiders.portal import PortalSpider
 from models.column import Column
 from models.finding import Finding
@@ -666,3 +668,24 @@ def test_scrapy_evidence_prints_a_blank_column_s_list_page(farm: dict[str, Any])
     assert (
         "<title>规划计划 甲县人民政府门户网站</title>" in done.stdout
     )  # the list page, as the server sent it
+
+
+# --- scrapy report on the farm --------------------------------------------------------------------------------
+
+
+def test_report_of_the_farm(farm: dict[str, Any], tmp_path: Path) -> None:
+    done = scrapy("report", "-o", str(tmp_path), db_url=farm["db_url"], env_extra={"GOVHEALTH_AS_OF": AS_OF})
+    assert done.returncode == 0, done.stderr
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    rows = {code: verdict for verdict, code in re.findall(r'data-verdict="(\w+)" data-code="(\w+)"', index)}
+    # the verdicts are those of `scrapy score`: the GBK site's stale homepage and the unreachable site veto
+    cards = scrapy("score", "--format", "json", db_url=farm["db_url"], env_extra={"GOVHEALTH_AS_OF": AS_OF})
+    assert rows == {card["site_code"]: verdict_of(card, card["run_id"]) for card in json.loads(cards.stdout)}
+    assert rows[HANWEB] == "pass" and rows[GENERIC] == rows[DOWN] == "blacklist"
+    for code, site in farm["sites"].items():
+        page = (tmp_path / "sites" / f"{code}.html").read_text(encoding="utf-8")
+        latest = max(r.id for r in site["runs"])
+        for finding in (f for f in site["findings"] if f.run_id == latest):
+            assert f'data-url="{finding.url}"' in page, (code, finding.url)
+        for column in (c for c in site["columns"] if c.run_id == latest):
+            assert column.name in page

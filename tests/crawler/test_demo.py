@@ -28,9 +28,13 @@ EXPECTED = {
 
 def test_demo_finds_the_planted_defects_and_no_decoy(db_url: str, tmp_path: Path) -> None:
     out = tmp_path / "demo.xlsx"
-    done = scrapy("demo", "-o", str(out), db_url=db_url, timeout=300)
+    report = tmp_path / "report"
+    done = scrapy("demo", "-o", str(out), "--report", str(report), db_url=db_url, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "run 1: complete" in done.stdout
+    assert f"== visual report (open it in a browser): {report / 'index.html'}" in done.stdout
+    page = (report / "sites" / "4511990001.html").read_text(encoding="utf-8")
+    assert page.count('class="finding"') == len(EXPECTED)
     assert "4511990001 示例县人民政府（演示）" in done.stdout  # the score card is printed
     sheet = openpyxl.load_workbook(out)["findings"]
     header = [c.value for c in sheet[1]]

@@ -67,9 +67,10 @@ def nightly_env(db_url: str) -> dict[str, str]:
 
 
 def test_nightly_crawls_every_site_and_survives_a_dead_one(
-    db_url: str, farm: tuple[SiteServer, SiteServer]
+    db_url: str, farm: tuple[SiteServer, SiteServer], tmp_path: Path
 ) -> None:
     fast, _ = farm
+    report = tmp_path / "report"
     register_site(db_url, "4510990011", fast.url("/index.html"), name="快站")
     register_site(db_url, "4510990012", "http://127.0.0.1:9/index.html", name="无法访问的站")
     done = scrapy(
@@ -79,13 +80,20 @@ def test_nightly_crawls_every_site_and_survives_a_dead_one(
         "-s",
         "AUTOTHROTTLE_ENABLED=0",
         db_url=db_url,
-        env_extra=nightly_env(db_url),
+        env_extra={**nightly_env(db_url), "GOVHEALTH_REPORT_DIR": str(report)},
     )
     assert done.returncode == 0, done.stderr
     assert "[2/2]" in done.stdout
     assert "homepage unreachable" in done.stdout
     runs = runs_by_site(db_url)
     assert runs == {"4510990011": [("complete", "finished")], "4510990012": [("complete", "finished")]}
+    # GOVHEALTH_REPORT_DIR: the report is written at the end, every site on it, its pass on the province chart
+    assert f"report of 2 sites: {report / 'index.html'}" in done.stdout
+    index = (report / "index.html").read_text(encoding="utf-8")
+    assert 'data-code="4510990011"' in index and 'data-code="4510990012"' in index
+    assert "第1次" in index, "the nightly run labels the province chart"
+    page = (report / "sites" / "4510990011.html").read_text(encoding="utf-8")
+    assert f'data-url="{fast.url("/gone.html")}"' in page
 
 
 def test_killed_nightly_resumes_without_redoing_or_duplicating(
