@@ -11,6 +11,8 @@ from calendar import monthrange
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
+from pipelines.rules.metas import page_metas
+
 __all__ = ["FUTURE_SLACK", "MIN_YEAR", "article_pubdate", "date_from_url", "find_dates", "parse_date"]
 
 MIN_YEAR = 1995
@@ -90,8 +92,6 @@ _URL_DAY: tuple[re.Pattern[str], ...] = tuple(
 )
 _URL_MONTH = re.compile(r"/(?P<y>\d{4})-?(?P<m>\d{2})/")  # /201710/, /2017-10/
 
-_META = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
-_ATTR = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 _PUBDATE_METAS = frozenset(
     {"pubdate", "firstpublishedtime", "publishdate", "articlepublishdate", "article:published_time"}
 )
@@ -169,10 +169,9 @@ def article_pubdate(html: str, today: date) -> date | None:
 
 def _meta_pubdate(html: str, today: date) -> date | None:
     """The date of the first PubDate-like ``<meta>``, attributes in any order and case."""
-    for tag in _META.findall(html):
-        attrs = {name.lower(): v1 or v2 or v3 for name, v1, v2, v3 in _ATTR.findall(tag)}
-        if (attrs.get("name") or attrs.get("property") or "").lower() in _PUBDATE_METAS:
-            match = _META_DATE.match(html_lib.unescape(attrs.get("content", "")))
+    for name, content in page_metas(html).items():
+        if name in _PUBDATE_METAS:
+            match = _META_DATE.match(content)
             if match and (found := _plausible(int(match[1]), int(match[2]), int(match[3]), today)):
                 return found
     return None
