@@ -27,12 +27,15 @@ from pipelines.rules.columns import (
 )
 from pipelines.rules.dates import article_pubdate, date_from_url
 from pipelines.rules.document import Document
+from pipelines.rules.encoding import reread_page
 from pipelines.rules.judge import ColumnReading
 from pipelines.rules.kinds import PageKind, ResourceType
 from pipelines.rules.links import ExtractedLink, extract_links, normalize_url
 from pipelines.rules.urls import column_key
 
 if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
     from crawler.config import PortalConfig
     from crawler.evidence import EvidenceRecorder
     from pipelines.rules.ledger import LinkLedger
@@ -42,6 +45,7 @@ class ColumnReader:
     """The column half of the portal spider (a mixin): its state lives on the spider (``columns`` …)."""
 
     if TYPE_CHECKING:
+        crawler: Crawler
         config: PortalConfig
         homepage: str
         ledger: LinkLedger
@@ -55,6 +59,17 @@ class ColumnReader:
             self, link: ExtractedLink, page_url: str, depth: int, found_in: int | None = None
         ) -> Iterator[Request]: ...
         def is_internal(self, url: str) -> bool: ...
+
+    def page_text(self, response: TextResponse) -> tuple[str, str]:
+        """The page's text and charset: Scrapy's reading, or the bytes' own charset when the declared one is
+        wrong (pipelines/rules/encoding.py). Stats: govhealth/encoding/meta_over_header, .../utf8_body."""
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
+        found = reread_page(response.body, content_type)
+        if found is None:
+            return response.text, response.encoding
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"govhealth/encoding/{found.reason}")
+        return found.text, found.encoding
 
     def add_column(self, found: ColumnLink, *, top_level: bool) -> Iterator[Request]:
         """Register a column; one whose page was already read is fetched again for its list."""
@@ -167,14 +182,13 @@ class ColumnReader:
             if kind != "article":
                 column.reason = f"{kind} fetch failed: HTTP {response.status}"
             return
+        text = self.page_text(response)[0]
         if kind == "article":
-            found = article_pubdate(response.text, self.config.today) or date_from_url(
-                response.url, self.config.today
-            )
+            found = article_pubdate(text, self.config.today) or date_from_url(response.url, self.config.today)
             if found:
                 column.dates.append(found)
         elif kind == "dataproxy":
-            fragments, total = parse_dataproxy_response(response.text)
+            fragments, total = parse_dataproxy_response(text)
             items = items_from_fragments(fragments, response.url, self.config.today)
             for link in extract_links("".join(fragments), column.url):  # the list's links are links too
                 yield from self.follow(link, column.url, 2, ref)
@@ -185,7 +199,7 @@ class ColumnReader:
                 column.page_kind, column.reason = PageKind.EMPTY, "dataproxy reports 0 records"
             yield from self.date_fallback(column, items)
         else:
-            page = analyse_list_page(response.text, response.url, self.config.today, self.config.placeholders)
+            page = analyse_list_page(text, response.url, self.config.today, self.config.placeholders)
             self.add_items(column, page.items)
             if page.items:
                 column.page_kind, column.reason = PageKind.LIST, f"list on {response.url}"
