@@ -31,6 +31,7 @@ from crawler.robots import HOMEPAGE_META, RobotsPolicy
 from crawler.transport import transport_error
 from models.repo import SiteInfo, get_site
 from models.session import acquire_engine, make_sessionmaker, release_engine
+from pipelines.rules.cms import DataProxyRequest
 from pipelines.rules.columns import (
     BREADCRUMB_HINTS,
     analyse_list_page,
@@ -136,6 +137,7 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
         self.columns: dict[str, ColumnReading] = {}
         self.column_keys: set[str] = set()
         self.column_pages: dict[str, str] = {}  # column_key(final page URL) -> the column read there
+        self.proxies: dict[str, DataProxyRequest] = {}  # column URL -> its jcms dataproxy (later pages)
         self.claimed: set[str] = set()  # external targets this crawl checks for the link cache
         self.waiting: set[str] = set()  # external targets another crawl is checking for us
         self.homepage_read = False
