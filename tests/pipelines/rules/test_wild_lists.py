@@ -5,6 +5,7 @@ Each fixture opens with a comment saying what it models and the reading expected
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -23,10 +24,6 @@ URL = "http://www.example.gov.cn/xwzx/gzdt/index.html"
     [
         # TRS avalon templates: every 5 rows in their own <div ms-visible="$showStatic(N)"><ul>
         ("trs_showstatic_75.html", PageKind.LIST, 75, "2024-05-30"),
-        ("trs_showstatic_8.html", PageKind.LIST, 8, "2024-05-30"),
-        ("trs_showstatic_10.html", PageKind.LIST, 10, "2024-05-30"),
-        ("trs_showstatic_19.html", PageKind.LIST, 19, "2024-05-30"),
-        ("trs_showstatic_39.html", PageKind.LIST, 39, "2024-05-30"),
         # rows in table rows, the date in a <td> of its own
         ("table_rows.html", PageKind.LIST, 6, "2024-05-30"),
         # front-end template rows beside static rows, with a hidden 暂无数据 branch
@@ -45,6 +42,28 @@ def test_wild_list_fixture(fixture: str, kind: PageKind, items: int, newest: str
     assert (page.kind, len(page.items), found.isoformat() if found else None) == (kind, items, newest)
     assert all(item.date is not None for item in page.items)  # every row read with its own date
     assert page.placeholder is None  # a template's hidden 暂无数据 is no placeholder
+
+
+def _first_rows(html: str, n: int) -> str:
+    """The TRS fixture cut to its first ``n`` rows, in the same wrappers of 5 (lists of 8, 10, 19, 39 rows)."""
+    kept = 0
+
+    def cut(block: re.Match[str]) -> str:
+        nonlocal kept
+        rows = re.findall(r"    <li>.*\n", block[2])[: max(n - kept, 0)]
+        kept += len(rows)
+        return f"{block[1]}{''.join(rows)}{block[3]}" if rows else ""
+
+    return re.sub(r"(  <div ms-visible=[^\n]*\n)(.*?)(  </ul></div>\n)", cut, html, flags=re.DOTALL)
+
+
+@pytest.mark.parametrize("rows", [8, 10, 19, 39])
+def test_trs_wrappers_of_every_size(rows: int) -> None:
+    """Lists of 8, 10, 19 and 39 rows in TRS's wrappers of 5 were read as 5 rows each."""
+    html = _first_rows((WILD / "trs_showstatic_75.html").read_text(encoding="utf-8"), rows)
+    assert html.count("$showStatic(") == -(-rows // 5)
+    page = analyse_list_page(html, URL, TODAY)
+    assert (page.kind, len(page.items)) == (PageKind.LIST, rows)
 
 
 def _content(inner: str) -> str:
