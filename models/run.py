@@ -38,6 +38,9 @@ class CrawlRun(Base):
     limits: Mapped[list[str] | None] = mapped_column(
         JSON, comment="every limit that fired (budgets, page cuts, capped Crawl-delay), in order"
     )
+    declared_code: Mapped[str | None] = mapped_column(
+        String(10), comment="网站标识码 the homepage declares in <meta name=SiteIDCode>, if any"
+    )
     pages: Mapped[int] = mapped_column(default=0)
     targets: Mapped[int] = mapped_column(default=0, comment="distinct link targets checked")
     broken: Mapped[int] = mapped_column(default=0)

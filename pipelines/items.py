@@ -90,6 +90,7 @@ class CrawlEndItem:
     spool: Any = None
     readings: list[ColumnItem] = field(default_factory=list)
     homepage: HomepageItem | None = None
+    declared_code: str | None = None  # the homepage's <meta name="SiteIDCode">, if it declares one
 
     @property
     def complete(self) -> bool:

@@ -117,6 +117,7 @@ class StorePipeline:
             run.status = RUN_COMPLETE if end.complete else RUN_INCOMPLETE
             run.budget_hit = end.budget_hit
             run.limits = list(end.limits)
+            run.declared_code = end.declared_code
             run.close_reason = end.reason
             run.pages = self.pages
             run.targets = len(checks)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import sys
 from pathlib import Path
 
 from scrapy.exceptions import UsageError
@@ -17,6 +18,7 @@ from models.queries import column_records, select_runs
 from models.site import ColumnOverride, Site
 from pipelines.rules.kinds import ColumnCategory
 from pipelines.rules.links import normalize_url
+from pipelines.rules.metas import code_mismatch
 
 CATEGORIES = {str(c) for c in ColumnCategory}
 
@@ -52,6 +54,13 @@ class Command(GovHealthCommand):
                     f"site {opts.code} has no finished crawl yet: run 'scrapy crawl portal -a code={opts.code}'"
                 )
             columns = column_records(session, [r.id for r in runs])
+            registered = session.get(Site, runs[0].site_id)
+            declared = runs[0].declared_code
+            mismatch = registered is not None and code_mismatch(declared, registered.code)
+        # a registry error an evaluator wants to know about, before any column (stderr keeps the JSON clean)
+        warning = f"warning: the homepage declares site code {declared} (SiteIDCode), not the registered one"
+        if mismatch:
+            print(warning, file=sys.stderr if opts.format == "json" else sys.stdout)
         if opts.format == "json":
             print(json.dumps(columns, ensure_ascii=False, indent=2))
             return

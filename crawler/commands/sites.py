@@ -5,18 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping, Sequence
 
 from scrapy.exceptions import UsageError
 
 from crawler.cli import GovHealthCommand
 from crawler.tables import print_table
 from models.errors import GovHealthError
+from models.queries import latest_runs
 from models.repo import list_sites, upsert_sites
 from pipelines.export import write_csv_rows
 from pipelines.rules.contacts import mask_contact
+from pipelines.rules.metas import code_mismatch
 from pipelines.rules.registry import SiteFileError, read_site_file
 
-FIELDS = ("code", "name", "level", "enabled", "url", "domains", "contact")
+FIELDS = ("code", "name", "level", "enabled", "url", "domains", "contact", "declared_code")
 
 
 class Command(GovHealthCommand):
@@ -52,6 +55,7 @@ class Command(GovHealthCommand):
     def list_sites(self, fmt: str) -> None:
         with self.session() as session:
             sites = list_sites(session)
+            declared = {run.site_id: run.declared_code for run in latest_runs(session)}
         records = [
             {
                 "code": s.code,
@@ -61,6 +65,8 @@ class Command(GovHealthCommand):
                 "url": s.url,
                 "domains": "|".join(s.domains),
                 "contact": " | ".join(mask_contact(c) for c in s.contact),  # never a password or token
+                # the SiteIDCode the homepage declared at the latest crawl, when it names another code
+                "declared_code": code if code_mismatch(code := declared.get(s.id), s.code) else "",
             }
             for s in sites
         ]
@@ -72,5 +78,11 @@ class Command(GovHealthCommand):
             print_table(
                 [[str(r[f]) for f in FIELDS] for r in records],
                 FIELDS,
-                title=f"{len(records)} registered sites",
+                title=f"{len(records)} registered sites" + _mismatch_note(records),
             )
+
+
+def _mismatch_note(records: Sequence[Mapping[str, object]]) -> str:
+    """' · N declare another site code' when homepages name other codes than the registry's (a registry error)."""
+    count = sum(1 for r in records if r["declared_code"])
+    return f" · {count} declare another site code (declared_code): check the registry" if count else ""

@@ -15,7 +15,7 @@ from twisted.python.failure import Failure
 
 from crawler.portal.checks import ERROR_STATUSES
 from crawler.transport import transport_error
-from pipelines.rules.cms import parse_dataproxy_response
+from pipelines.rules.cms import DataProxyRequest, parse_dataproxy_response
 from pipelines.rules.columns import (
     ColumnLink,
     ListItem,
@@ -27,12 +27,15 @@ from pipelines.rules.columns import (
 )
 from pipelines.rules.dates import article_pubdate, date_from_url
 from pipelines.rules.document import Document
+from pipelines.rules.encoding import reread_page
 from pipelines.rules.judge import ColumnReading
 from pipelines.rules.kinds import PageKind, ResourceType
 from pipelines.rules.links import ExtractedLink, extract_links, normalize_url
 from pipelines.rules.urls import column_key
 
 if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
     from crawler.config import PortalConfig
     from crawler.evidence import EvidenceRecorder
     from pipelines.rules.ledger import LinkLedger
@@ -42,7 +45,13 @@ class ColumnReader:
     """The column half of the portal spider (a mixin): its state lives on the spider (``columns`` …)."""
 
     if TYPE_CHECKING:
+        crawler: Crawler
         config: PortalConfig
+        pages_scheduled: int
+        proxies: dict[str, DataProxyRequest]  # column URL -> its jcms dataproxy, for the later pages
+
+        def hit_budget(self, name: str) -> None: ...
+
         homepage: str
         ledger: LinkLedger
         columns: dict[str, ColumnReading]
@@ -55,6 +64,17 @@ class ColumnReader:
             self, link: ExtractedLink, page_url: str, depth: int, found_in: int | None = None
         ) -> Iterator[Request]: ...
         def is_internal(self, url: str) -> bool: ...
+
+    def page_text(self, response: TextResponse) -> tuple[str, str]:
+        """The page's text and charset: Scrapy's reading, or the bytes' own charset when the declared one is
+        wrong (pipelines/rules/encoding.py). Stats: govhealth/encoding/meta_over_header, .../utf8_body."""
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
+        found = reread_page(response.body, content_type)
+        if found is None:
+            return response.text, response.encoding
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"govhealth/encoding/{found.reason}")
+        return found.text, found.encoding
 
     def add_column(self, found: ColumnLink, *, top_level: bool) -> Iterator[Request]:
         """Register a column; one whose page was already read is fetched again for its list."""
@@ -131,8 +151,12 @@ class ColumnReader:
             yield from self.follow(
                 ExtractedLink(next_page, "分页", ResourceType.PAGE), normalize_url(url), depth + 1, ref
             )
+        if page.items and page.dataproxy is not None and page.total:
+            # the datastore shows the first group; older ones hold links too (broken ones among them)
+            yield from self.later_proxy_pages(column, page.dataproxy, len(page.items), page.total)
         if not page.items and page.kind != PageKind.SINGLE:
             if page.dataproxy is not None and page.total != 0:
+                self.proxies[column.url] = page.dataproxy
                 proxy_url, form = page.dataproxy.page(1)
                 yield self.column_request(
                     proxy_url, "dataproxy", column, method=page.dataproxy.method, form=form
@@ -142,6 +166,21 @@ class ColumnReader:
             elif page.next_pages:
                 yield self.column_request(page.next_pages[0], "page", column)
         yield from self.date_fallback(column, page.items)
+
+    def later_proxy_pages(
+        self, column: ColumnReading, proxy: DataProxyRequest, seen: int, total: int
+    ) -> Iterator[Request]:
+        """Every dataproxy page after the ``seen`` records, up to ``total``, within GOVHEALTH_MAX_PAGES."""
+        if seen >= total or proxy.perpage < 1:
+            return
+        last = -(-total // proxy.perpage)
+        for number in range(seen // proxy.perpage + 1, last + 1):  # from the page holding record seen + 1
+            if self.pages_scheduled >= self.config.max_pages:
+                self.hit_budget("max_pages")
+                return
+            self.pages_scheduled += 1
+            proxy_url, form = proxy.page(number)
+            yield self.column_request(proxy_url, "dataproxy_more", column, method=proxy.method, form=form)
 
     def add_items(self, column: ColumnReading, items: tuple[ListItem, ...] | list[ListItem]) -> None:
         column.item_count += len(items)
@@ -167,25 +206,27 @@ class ColumnReader:
             if kind != "article":
                 column.reason = f"{kind} fetch failed: HTTP {response.status}"
             return
+        text = self.page_text(response)[0]
         if kind == "article":
-            found = article_pubdate(response.text, self.config.today) or date_from_url(
-                response.url, self.config.today
-            )
+            found = article_pubdate(text, self.config.today) or date_from_url(response.url, self.config.today)
             if found:
                 column.dates.append(found)
-        elif kind == "dataproxy":
-            fragments, total = parse_dataproxy_response(response.text)
+        elif kind in ("dataproxy", "dataproxy_more"):
+            fragments, total = parse_dataproxy_response(text)
             items = items_from_fragments(fragments, response.url, self.config.today)
             for link in extract_links("".join(fragments), column.url):  # the list's links are links too
                 yield from self.follow(link, column.url, 2, ref)
             self.add_items(column, items)
+            proxy = self.proxies.get(column.url)
+            if kind == "dataproxy" and proxy is not None and total and items:
+                yield from self.later_proxy_pages(column, proxy, len(items), total)
             if items:
                 column.page_kind, column.reason = PageKind.LIST, "dataproxy"
             elif total == 0:
                 column.page_kind, column.reason = PageKind.EMPTY, "dataproxy reports 0 records"
             yield from self.date_fallback(column, items)
         else:
-            page = analyse_list_page(response.text, response.url, self.config.today, self.config.placeholders)
+            page = analyse_list_page(text, response.url, self.config.today, self.config.placeholders)
             self.add_items(column, page.items)
             if page.items:
                 column.page_kind, column.reason = PageKind.LIST, f"list on {response.url}"

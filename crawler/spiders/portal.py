@@ -31,6 +31,7 @@ from crawler.robots import HOMEPAGE_META, RobotsPolicy
 from crawler.transport import transport_error
 from models.repo import SiteInfo, get_site
 from models.session import acquire_engine, make_sessionmaker, release_engine
+from pipelines.rules.cms import DataProxyRequest
 from pipelines.rules.columns import (
     BREADCRUMB_HINTS,
     analyse_list_page,
@@ -50,6 +51,7 @@ from pipelines.rules.links import (
     is_private_address,
     normalize_url,
 )
+from pipelines.rules.metas import code_mismatch, site_metas
 from pipelines.rules.urls import column_key
 
 if TYPE_CHECKING:
@@ -65,7 +67,8 @@ PAGE_TYPES = frozenset({ResourceType.PAGE, ResourceType.FRAME})
 class PortalSpider(LinkChecker, ColumnReader, Spider):
     """Crawl one site breadth-first within its budgets; check each distinct link target once.
 
-    Stats: govhealth/pages, govhealth/targets, govhealth/budget/<name>, govhealth/rechecks.
+    Stats: govhealth/pages, govhealth/targets, govhealth/budget/<name>, govhealth/rechecks,
+    govhealth/site/declared_code and govhealth/site/code_mismatch (the homepage's SiteIDCode meta).
     """
 
     name = "portal"
@@ -134,9 +137,11 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
         self.columns: dict[str, ColumnReading] = {}
         self.column_keys: set[str] = set()
         self.column_pages: dict[str, str] = {}  # column_key(final page URL) -> the column read there
+        self.proxies: dict[str, DataProxyRequest] = {}  # column URL -> its jcms dataproxy (later pages)
         self.claimed: set[str] = set()  # external targets this crawl checks for the link cache
         self.waiting: set[str] = set()  # external targets another crawl is checking for us
         self.homepage_read = False
+        self.declared_code: str | None = None  # the homepage's <meta name="SiteIDCode">
         self.homepage_latest: date | None = None
         self.homepage_dated = 0
         self.homepage_evidence: tuple[int, ...] = ()
@@ -226,7 +231,25 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
             self.budget.budget_hit,
             tuple(self.budget.limits),
             spool=self.evidence.spool if self.evidence is not None else None,
+            declared_code=self.declared_code,
         )
+
+    def declare_site(self, html: str) -> None:
+        """Keep the 网站标识码 the homepage declares; another one than the registry's is a registry error."""
+        self.declared_code = declared = site_metas(html).code
+        if declared is None:
+            return
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.set_value("govhealth/site/declared_code", declared)
+        if code_mismatch(declared, self.site.code):
+            stats.set_value("govhealth/site/code_mismatch", 1)
+            self.logger.warning(
+                "%s declares SiteIDCode %s, registered as %s: check the registry",
+                self.homepage,
+                declared,
+                self.site.code,
+            )
 
     async def start(self) -> AsyncIterator[Any]:
         yield CrawlStartItem(self.site.id, self.site.code, self.nightly_id)
@@ -322,8 +345,8 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
             self.hit_budget("max_page_bytes")
         # kept aside until the verdicts say whether it proves one (a link's source, a column, the homepage)
         ref = self.evidence.response(response, page=True) if self.evidence is not None else None
-        html = response.text
-        doc = Document(html, response.url, response.encoding)
+        html, encoding = self.page_text(response)  # a wrong header or meta charset is corrected
+        doc = Document(html, response.url, encoding)
         links = doc.links(limit=self.config.max_links_per_page)  # before the column readers prune the tree
         final = normalize_url(response.url)
         if column is not None:
@@ -342,6 +365,7 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
         if depth == 0 and not self.homepage_read:
             self.homepage_read = True
             self.homepage_evidence = (ref,) if ref is not None else ()
+            self.declare_site(html)
             self.homepage_latest, self.homepage_dated = homepage_newest_date(
                 html, response.url, self.config.today, page=doc.column_page
             )

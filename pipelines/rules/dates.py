@@ -11,6 +11,8 @@ from calendar import monthrange
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
+from pipelines.rules.metas import page_metas
+
 __all__ = ["FUTURE_SLACK", "MIN_YEAR", "article_pubdate", "date_from_url", "find_dates", "parse_date"]
 
 MIN_YEAR = 1995
@@ -22,6 +24,7 @@ _ASCII = (
     {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
     | {c: ord("-") for c in (*range(0x2010, 0x2016), 0x2212)}
     | {0x3000: ord(" ")}
+    | {c: ord(":") for c in (0x2236, 0xFE13, 0xFE30, 0xFE55)}  # ratio and presentation colons: 发布时间∶
 )
 _SPACES = re.compile(r"\s+")
 
@@ -51,19 +54,33 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     )
 )
 
+
+def _words(*words: str) -> str:
+    """An alternation of label words whose characters may be spaced out (发 布 时 间)."""
+    return "|".join(" ?".join(word) for word in words)
+
+
 # The label right before a date. "pub" and "generic" name the publication date, "weak" a drafting or
 # effective date, "skip" a deadline. A bare 日期/时间 must not end another word (会议时间, 截止日期).
+# Reversed (时间发布) and English footer stamps (publishdate:2024/01/05) are labels as written;
+# 发文日期 is the document's date, like 成文日期, not the publication date.
 _LABEL = re.compile(
-    r"(?:(?P<pub>发布(?:时间|日期)|发文日期|发表时间|发稿时间|更新(?:时间|日期))"
-    r"|(?P<weak>(?:成文|生成|印发|实施|施行|生效)日期)"
+    rf"(?:(?P<pub>{_words('发布时间', '发布日期', '时间发布', '日期发布', '发表时间', '发稿时间', '更新时间', '更新日期')}"
+    r"|(?i:publish_?(?:date|time)|pub_?date|release_?date))"
+    rf"|(?P<weak>{_words(*(w + t for w in ('成文', '发文', '生成', '印发', '实施', '施行', '生效') for t in ('日期', '时间')))})"
     r"|(?P<skip>有效期至?|截止(?:日期|时间)?|(?:失效|废止)日期)"
-    r"|(?<![\u4e00-\u9fff])(?P<generic>日期|时间))"
+    r"|(?<![\u4e00-\u9fffA-Za-z_])(?P<generic>日 ?期|时 ?间))"
     r" ?:? ?[\[(【]? ?$"
 )
-_LABEL_WINDOW = 16  # longest label plus its colon, bracket and spaces
+_LABEL_WINDOW = 24  # longest label plus its colon, bracket and spaces (发 布 日 期 ： [)
 _RANGE_GAP = re.compile(r" ?[至到~-] ?")  # 有效期：2017-10-12至2018-10-12 labels both ends
 _ROW_RANK = {"pub": 0, "generic": 0, None: 1, "weak": 2}
-_ARTICLE_RANK = {"pub": 0, "generic": 1, "weak": 2}
+_ARTICLE_RANK = {"pub": 0, "generic": 1, "info": 1}  # no "weak": a 成文日期 is not when a page was published
+# The info line under an article's title: a date, maybe a time (17:35, 09时32分), then 来源/作者/浏览次数/字号.
+_INFO_AFTER = re.compile(
+    r" ?(?:\d{1,2}:\d{2}(?::\d{2})?|\d{1,2} ?时 ?\d{1,2} ?分(?: ?\d{1,2} ?秒)?)? ?[|/]? ?[【\[]? ?"
+    r"(?:(?:信息|文章)?来源|作者|(?:责任)?编辑|发布(?:者|人|机构)|浏览|阅读|点击|访问|字号|字体|[大中小] ?[中小])"
+)
 
 _URL_DAY: tuple[re.Pattern[str], ...] = tuple(
     re.compile(pattern)
@@ -75,8 +92,6 @@ _URL_DAY: tuple[re.Pattern[str], ...] = tuple(
 )
 _URL_MONTH = re.compile(r"/(?P<y>\d{4})-?(?P<m>\d{2})/")  # /201710/, /2017-10/
 
-_META = re.compile(r"<meta\b[^>]*>", re.IGNORECASE)
-_ATTR = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 _PUBDATE_METAS = frozenset(
     {"pubdate", "firstpublishedtime", "publishdate", "articlepublishdate", "article:published_time"}
 )
@@ -136,24 +151,30 @@ def date_from_url(url: str, today: date) -> date | None:
 def article_pubdate(html: str, today: date) -> date | None:
     """Publication date of an article page, or None.
 
-    First a PubDate-like ``<meta>`` (PubDate, firstpublishedtime, publishdate, ArticlePublishDate,
-    article:published_time; case-insensitive), then the first date labelled 发布时间/发布日期/发表时间
-    (and the like), then one labelled just 时间/日期, then a 成文日期-like one. Unlabelled dates in the
-    body are ignored.
+    The visible date first: the first one labelled 发布时间/发布日期/发表时间 (and the like, spaced out,
+    reversed 时间发布, ``publishdate:``), else the first one labelled just 时间/日期 or standing unlabelled
+    in the info line under the title (``2021年06月10日 17:35 来源：…``). Only then a PubDate-like
+    ``<meta>`` (PubDate, firstpublishedtime, publishdate, ArticlePublishDate, article:published_time;
+    case-insensitive): CMSs rewrite it when they regenerate or migrate a page, years after the visible
+    date. A 成文/发文/生成/印发日期 is never the publication date, nor any other unlabelled date.
     """
-    for tag in _META.findall(html):
-        attrs = {name.lower(): v1 or v2 or v3 for name, v1, v2, v3 in _ATTR.findall(tag)}
-        if (attrs.get("name") or attrs.get("property") or "").lower() in _PUBDATE_METAS:
-            match = _META_DATE.match(html_lib.unescape(attrs.get("content", "")))
-            if match and (found := _plausible(int(match[1]), int(match[2]), int(match[3]), today)):
-                return found
     text = html_lib.unescape(_TAG.sub(" ", _INVISIBLE.sub(" ", html)))
     best, best_rank = None, len(_ARTICLE_RANK)
-    for found, kind in _labelled(text, today):
+    for found, kind in _labelled(text, today, info_line=True):
         rank = _ARTICLE_RANK.get(kind) if kind else None
         if rank is not None and rank < best_rank:
             best, best_rank = found, rank
-    return best
+    return best or _meta_pubdate(html, today)
+
+
+def _meta_pubdate(html: str, today: date) -> date | None:
+    """The date of the first PubDate-like ``<meta>``, attributes in any order and case."""
+    for name, content in page_metas(html).items():
+        if name in _PUBDATE_METAS:
+            match = _META_DATE.match(content)
+            if match and (found := _plausible(int(match[1]), int(match[2]), int(match[3]), today)):
+                return found
+    return None
 
 
 def _normalize(text: str) -> str:
@@ -191,8 +212,11 @@ def _scan(norm: str, today: date) -> list[tuple[int, int, date]]:
     return sorted(found_at)
 
 
-def _labelled(text: str, today: date) -> list[tuple[date, str | None]]:
-    """Each date of the text with the kind of label right before it (see _LABEL), or None."""
+def _labelled(text: str, today: date, *, info_line: bool = False) -> list[tuple[date, str | None]]:
+    """Each date of the text with the kind of label right before it (see _LABEL), or None.
+
+    With ``info_line``, an unlabelled date followed by 来源/作者/浏览 … (see _INFO_AFTER) is of kind "info".
+    """
     norm = _normalize(text)
     labelled: list[tuple[date, str | None]] = []
     prev_end = 0
@@ -202,6 +226,8 @@ def _labelled(text: str, today: date) -> list[tuple[date, str | None]]:
         else:
             label = _LABEL.search(norm, max(prev_end, start - _LABEL_WINDOW), start)
             kind = label.lastgroup if label else None
+            if kind is None and info_line and _INFO_AFTER.match(norm, end):
+                kind = "info"
         labelled.append((found, kind))
         prev_end = end
     return labelled

@@ -105,20 +105,22 @@ def _norm(text: str) -> str:
     return "".join(ch for ch in folded if unicodedata.category(ch)[0] not in "PZSC")
 
 
-_PHRASES: tuple[tuple[str, str], ...] = tuple(
-    sorted(((_norm(p), p) for p in SOFT_404_PHRASES), key=lambda pair: -len(pair[0]))
-)
-_MAX_KEY = max(len(key) for key, _ in _PHRASES)
+def phrase_table(phrases: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(normalised key, phrase) pairs, longest key first, for ``_lead_phrase``."""
+    return tuple(sorted(((_norm(p), p) for p in phrases), key=lambda pair: -len(pair[0])))
 
 
-def _lead_phrase(text: str) -> tuple[str, bool] | None:
-    """Return (phrase, exact) when ``text`` is an error message opening with a phrase, else None."""
+_PHRASES = phrase_table(SOFT_404_PHRASES)
+
+
+def _lead_phrase(text: str, table: tuple[tuple[str, str], ...] = _PHRASES) -> tuple[str, bool] | None:
+    """Return (phrase, exact) when ``text`` is a message opening with a phrase of ``table``, else None."""
     squeezed = "".join(text.split())
-    if len(squeezed) > 2 * (_MAX_KEY + _CUED_EXTRA) + 10:  # cheap bound before the per-character fold
+    if len(squeezed) > 2 * (len(table[0][0]) + _CUED_EXTRA) + 10:  # cheap bound before the per-character fold
         return None
     norm = _norm(squeezed)
     rest = norm[_LEAD_IN.match(norm).end() :]  # type: ignore[union-attr]  # the pattern always matches
-    for key, phrase in _PHRASES:
+    for key, phrase in table:
         for candidate in (norm, rest):
             if not candidate.startswith(key):
                 continue
@@ -186,6 +188,29 @@ def error_page_evidence(html: str) -> str | None:
     """
     if len(html) >= _ALWAYS_PARSE_BELOW and not _may_be_error(html):
         return None
+    read = message_places(html)
+    if read is None:
+        return None
+    content, titles, places = read
+    for where, text in places:
+        if (found := _lead_phrase(text)) is None:
+            continue
+        phrase, exact = found
+        if len(content) < (_LONG_CONTENT if exact and where != "short block" else _TEMPLATE_CONTENT):
+            return f"{where} says {phrase!r}"
+    if bare := next((t for t in titles if _BARE_404_TITLE.fullmatch(_norm(t))), None):
+        return f"title is {bare.strip()!r}"
+    if len(content) <= _TINY_CONTENT and (anywhere := _any_phrase(content)):
+        return f"nearly empty page says {anywhere!r}"
+    return None
+
+
+def message_places(html: str) -> tuple[str, list[str], list[tuple[str, str]]] | None:
+    """Where a page states a message: (normalised own text, title parts, [(place, text)]), or None.
+
+    None for an unparsable page and for one with a lot of text outside links (real content). Scripts,
+    styles, hidden elements and links are dropped; the places are the title parts, h1-h3 and short blocks.
+    """
     root = _parse(html)
     if root is None:
         return None
@@ -209,17 +234,7 @@ def error_page_evidence(html: str) -> str | None:
         ("heading", el.text_content()) for el in body.iter("h1", "h2", "h3")
     ]
     places += [("short block", el.text_content()) for el in body.iter(*_BLOCK_TAGS)]
-    for where, text in places:
-        if (found := _lead_phrase(text)) is None:
-            continue
-        phrase, exact = found
-        if len(content) < (_LONG_CONTENT if exact and where != "short block" else _TEMPLATE_CONTENT):
-            return f"{where} says {phrase!r}"
-    if bare := next((t for t in titles if _BARE_404_TITLE.fullmatch(_norm(t))), None):
-        return f"title is {bare.strip()!r}"
-    if len(content) <= _TINY_CONTENT and (anywhere := _any_phrase(content)):
-        return f"nearly empty page says {anywhere!r}"
-    return None
+    return content, titles, places
 
 
 def looks_like_error_page(html: str) -> bool:

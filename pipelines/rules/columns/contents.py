@@ -60,13 +60,43 @@ def _dynamic(page: _Page) -> str | None:
             continue  # a TRS pager writes page links, not rows (trs_paging reads it)
         elif m := _DYNAMIC_JS.search(script.text):
             return f"script {m.group(0)[:40]}"
-    if page.templates or page.root.xpath("//@*[starts-with(name(), 'v-') or starts-with(name(), 'ng-')]"):
+    if page.templates or page.root.xpath(
+        "//@*[starts-with(name(), 'v-') or starts-with(name(), 'ng-') or starts-with(name(), 'ms-')]"
+    ):
         return "template attributes"
     if any("{{" in (t or "") for t in page.body.itertext()):
         return "template text"
     if page.root.xpath("//meta[translate(@http-equiv, 'REFSH', 'refsh')='refresh']"):
         return "meta refresh"
     return None
+
+
+_CONDITIONAL_ATTRS = frozenset(
+    {
+        "ms-visible",
+        "ms-if",
+        "v-if",
+        "v-else",
+        "v-else-if",
+        "v-show",
+        "ng-if",
+        "ng-show",
+        "ng-hide",
+        "x-show",
+        "x-if",
+    }
+)
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def _conditional(el: HtmlElement) -> bool:
+    """Whether ``el`` (or an ancestor) is hidden or shown only on a template's condition."""
+    for node in (el, *el.iterancestors()):
+        if node.get("hidden") is not None or _HIDDEN.search(node.get("style") or ""):
+            return True
+        if any(name in _CONDITIONAL_ATTRS or name.startswith(":v-") for name in node.attrib):
+            return True
+    return False
 
 
 def _frames(page: _Page) -> list[str]:
@@ -88,6 +118,8 @@ def _placeholder(page: _Page, placeholders: Sequence[str]) -> tuple[str | None, 
             continue
         zero = _ZERO_COUNT.search(text)
         if shown := text if is_placeholder(text, placeholders) else zero.group(0) if zero else None:
+            if _conditional(owner):
+                continue  # a template's hidden "no data" branch (ms-visible, v-if) speaks for no other row
             found = found or shown
             holders.add(owner)
     for img in page.body.iter("img"):

@@ -40,6 +40,10 @@ _FOOTER_MARKERS = (
     "©",
     "公网安备",
 )
+_TEMPLATE_ROWS = (
+    "//*[@*[starts-with(name(), 'ms-for') or starts-with(name(), 'ms-repeat') or starts-with(name(), 'ms-each')"
+    " or name() = 'v-for' or name() = 'ng-repeat' or name() = 'x-for' or name() = 'wx:for']]"
+)
 _WRAPPER_SHARE = 0.6  # a "nav"/"footer" holding most of a page's links is a page wrapper, not a nav
 
 
@@ -101,6 +105,9 @@ class _Page:
                     holder.set("title", _collapse(max((s for _, s in strings), key=len)))
             script.drop_tree()
         self.templates = self.root.find(".//template") is not None
+        # Rows a front-end template repeats (avalon ms-for/ms-repeat, Vue v-for, Angular ng-repeat): their
+        # links are placeholders ({{el.url}}) until a script runs, beside any rows the server wrote.
+        self.template_rows: set[HtmlElement] = set(self.root.xpath(_TEMPLATE_ROWS))
         for el in list(self.root.iter("style", "select", "noscript", "template")):
             el.drop_tree()
         self.body = self.root.find("body")
@@ -158,6 +165,12 @@ class _Page:
         if row.el.tag not in _ROW_TAGS and row.el.tag != "a" and self.region(row.el) == "footer":
             return "footer"
         return self.region(row.container)
+
+    def templated(self, el: HtmlElement) -> bool:
+        """Whether ``el`` lies in a row a front-end template repeats (see ``template_rows``)."""
+        return bool(self.template_rows) and any(
+            anc in self.template_rows for anc in (el, *el.iterancestors())
+        )
 
     def same_site(self, url: str) -> bool:
         return _site_host(url) == self.host

@@ -82,8 +82,9 @@ def _row_of(page: _Page, a: HtmlElement) -> tuple[HtmlElement, bool]:
 def _rows(page: _Page, scope: HtmlElement) -> list[_Row]:
     rows: dict[HtmlElement, _Row] = {}
     for a in scope.iter("a"):
-        if not (a.get("href") or a.get("onclick")):
-            continue
+        href = a.get("href") or a.get("onclick")
+        if not href or "{{" in href or page.templated(a):
+            continue  # a template row ({{el.url}}) is no item: a script fills it, or nothing does
         el, siblings = _row_of(page, a)
         if el not in rows:
             container = el.getparent() if el.getparent() is not None else el
@@ -136,8 +137,27 @@ def _item(
     return ListItem(title=title, url=url, date=found, pinned=_pinned(row, _text(row)))
 
 
+def _before_text(el: HtmlElement) -> str:
+    """Text between the previous link or <br> and a flat list row (``<span>[05-30]</span> <a>…</a><br>``)."""
+    parts = []
+    for sib in el.itersiblings(preceding=True):
+        if sib.tag == "br" or sib.tag == "a" or (isinstance(sib.tag, str) and sib.find(".//a") is not None):
+            break
+        parts.append(sib.tail or "")
+        parts.append(_spaced(sib))
+    else:
+        parent = el.getparent()
+        parts.append(parent.text or "" if parent is not None else "")
+    return _collapse(" ".join(reversed(parts)))
+
+
 def _row_item(page: _Page, row: _Row, today: date) -> ListItem | None:
-    after = _after_text(row.el) if row.siblings else ""
+    if not row.siblings:
+        return _item(page.base, row.el, row.anchors, today)
+    after = _after_text(row.el)
+    # A flat row's date follows its title, or, when nothing does up to the <br>, comes before it.
+    if parse_date(after, today) is None and (before := _before_text(row.el)):
+        after = f"{after} {before}"
     return _item(page.base, row.el, row.anchors, today, after)
 
 
@@ -183,15 +203,38 @@ class _Group:
         return (3 * self.dated + self.articles) * (0.6 if self.region == "soft" else 1.0)
 
 
+def _wrapper(container: HtmlElement) -> HtmlElement:
+    """The outermost element wrapping only ``container``: TRS templates put every 5 rows of one list in a
+    ``<div ms-visible="$showStatic(N)"><ul>`` of their own, so the list is the wrappers' siblings."""
+    wrapper = container
+    for _ in range(3):
+        parent = wrapper.getparent()
+        if (
+            parent is None
+            or parent.tag in ("body", "html")
+            or len(parent) != 1
+            or _text_outside(parent, wrapper)
+        ):
+            break
+        wrapper = parent
+    return wrapper
+
+
+def _text_outside(parent: HtmlElement, child: HtmlElement) -> bool:
+    return bool((parent.text or "").strip() or (child.tail or "").strip())
+
+
 def _groups(page: _Page, today: date) -> list[_Group]:
-    """Rows grouped by list: rows of one container, and of sibling containers of the same kind."""
+    """Rows grouped by list: rows of one container, and of sibling containers of the same kind (also when
+    each container sits alone in a wrapper of its own, as TRS's paged blocks do)."""
     groups: dict[tuple[object, ...], _Group] = {}
     for row in _rows(page, page.body):
         c = row.container
+        w = _wrapper(c) if c.tag not in ("body", "html") else c
         key: tuple[object, ...] = (
             (c, "flat")
             if row.el is row.anchors[0] and row.siblings
-            else (c.getparent(), c.tag, c.get("class"))
+            else (w.getparent(), w.tag, w.get("class"), c.tag, c.get("class"))
         )
         group = groups.setdefault(key, _Group(page.region(c)))
         if page.row_region(row) != "footer" and (item := _row_item(page, row, today)):

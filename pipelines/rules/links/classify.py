@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pipelines.rules.kinds import LinkState, ResourceType
+from pipelines.rules.links.denied import denied_page_evidence
 from pipelines.rules.links.gates import detect_anti_bot_gate
 from pipelines.rules.links.normalize import normalize_url
 from pipelines.rules.soft404 import error_page_evidence, is_error_url, redirected_to_homepage
@@ -73,11 +74,12 @@ def classify(obs: Observation) -> Verdict:
     """Judge one check attempt: ok, broken (with the export error code) or unverified.
 
     Order: transport error (when there is no final status, or only a 3xx); anti-bot gate (unverified); 429/503 (unverified rate_limited); 401/407/451
-    (unverified access_denied); 403 (unverified when external or bodiless, else broken); other >= 400
-    (broken http_error); unfollowed 1xx/3xx (unverified); then for 2xx: redirect to an error URL or,
-    for an internal deep link, to the homepage (soft_404), a zero-length attachment (empty_attachment), an
-    HTML error page (soft_404, or attachment_error_page for attachments), an image answered by an HTML
-    page (soft_404); else ok.
+    (unverified access_denied); 403 (broken only when its page says the resource is missing, else unverified
+    access_denied); other >= 400 (broken http_error, unless the page is a refusal such as 访问被拒绝 and not
+    a missing page: unverified); unfollowed 1xx/3xx (unverified); then for 2xx: redirect to an error URL
+    or, for a deep link, to the homepage or its own site's root (soft_404), a zero-length attachment
+    (empty_attachment), an HTML error page (soft_404, or attachment_error_page for attachments), a refusal
+    page (unverified access_denied), an image answered by an HTML page (soft_404); else ok.
     """
     method, status = obs.method.upper(), obs.status
     broken, unverified = LinkState.BROKEN, LinkState.UNVERIFIED
@@ -103,8 +105,15 @@ def classify(obs: Observation) -> Verdict:
             )
         if method == "HEAD" or not obs.body.strip():
             return Verdict(unverified, "access_denied", f"{where} without a body to judge")
-        return Verdict(broken, "http_error", where)
+        if missing := error_page_evidence(obs.body):  # the status and the page agree: the resource is gone
+            return Verdict(broken, "http_error", f"{where}: {missing}")
+        why = denied_page_evidence(obs.body) or "the page does not say the resource is missing"
+        return Verdict(unverified, "access_denied", f"{where}: {why}")
     if status >= 400:
+        if (refusal := denied_page_evidence(obs.body)) and not error_page_evidence(obs.body):
+            return Verdict(
+                unverified, "access_denied", f"{where}, but {refusal}: a refusal, not a missing page"
+            )
         return Verdict(broken, "http_error", where)
     if not 200 <= status < 300:
         return Verdict(unverified, "other", f"{where}: not a final answer")
@@ -112,7 +121,8 @@ def classify(obs: Observation) -> Verdict:
     if final and _same_url(final, obs.url) is False:
         if is_error_url(final):
             return Verdict(broken, "soft_404", f"{where}: redirected to an error page {final}")
-        if obs.internal and redirected_to_homepage(obs.url, final, obs.homepage_url):
+        # an external deep link sent to its own site's root is as gone as an internal one
+        if redirected_to_homepage(obs.url, final, obs.homepage_url if obs.internal else None):
             return Verdict(broken, "soft_404", f"{where}: deep link redirected to the homepage {final}")
     attachment = obs.expected_type is ResourceType.ATTACHMENT
     if attachment and method == "GET" and obs.headers.get("content-length", "").strip() == "0":
@@ -122,6 +132,8 @@ def classify(obs: Observation) -> Verdict:
         if evidence := error_page_evidence(obs.body):
             code = "attachment_error_page" if attachment else "soft_404"
             return Verdict(broken, code, f"{where}: {evidence}")
+        if denied := denied_page_evidence(obs.body):
+            return Verdict(unverified, "access_denied", f"{where}: {denied}")
         if obs.expected_type is ResourceType.IMAGE and _sniffs_html(obs.body):
             return Verdict(broken, "soft_404", f"{where}: an image link answered with an HTML page")
     return Verdict(LinkState.OK, None, where)

@@ -61,6 +61,36 @@ def _visible_text(body: str) -> str:
     return " ".join(_TAG.sub(" ", _SCRIPT_STYLE.sub(" ", body[:65536])).split())
 
 
+# 加速乐 writes its cookie's name a character at a time (document.cookie=('_')+('_')+('j')+…): joined, the
+# pieces spell __jsl_clearance. Without the name, the structure tells: a script that sets a cookie and
+# reloads the page, and nothing to read.
+_JOINS = re.compile(r"""(['"])\s*\)?\s*\+\s*\(?\s*\1""")
+_SETS_COOKIE = re.compile(r"""document\s*(?:\.\s*cookie|\[\s*['"]cookie['"]\s*\])\s*=""")
+_RELOADS = re.compile(r"location(?:\.href|\.replace|\.reload|\.assign|\s*=)|setTimeout\s*\(")
+_CHALLENGE_TEXT = 40  # visible characters: a challenge shows none, or a line such as 请稍候
+_FULL_PAGE_TEXT, _FULL_PAGE_LINKS = 200, 10
+
+
+def _cookie_challenge(body: str) -> bool:
+    """A cookie challenge: __jsl built piece by piece, or a bare script that sets a cookie and reloads."""
+    head = body[:65536]
+    if "cookie" not in head:
+        return False
+    if "__jsl" in _JOINS.sub("", head):
+        return True
+    return bool(
+        _SETS_COOKIE.search(head) and _RELOADS.search(head) and len(_visible_text(head)) <= _CHALLENGE_TEXT
+    )
+
+
+def _full_page(status: int | None, body: str) -> bool:
+    """A complete 2xx page after a 瑞数 script in its head: text and links to read, so a page, not a gate."""
+    if status is None or not 200 <= status < 300:
+        return False
+    head = body[:65536]
+    return len(_visible_text(head)) >= _FULL_PAGE_TEXT and head.count("<a ") >= _FULL_PAGE_LINKS
+
+
 def detect_anti_bot_gate(
     status: int | None,
     body: str = "",
@@ -70,7 +100,9 @@ def detect_anti_bot_gate(
     """Name the anti-crawler gate or WAF in front of a response (瑞数, 加速乐, WZWS, 安全狗, captcha ...).
 
     Any 412 counts (瑞数; we never send preconditions), as does a 521 with no body or with a cookie
-    script (加速乐). Use it for pages as well as links: content behind a gate is unverified.
+    script (加速乐), or any page that is only a cookie-setting, reloading script (加速乐 builds its
+    cookie name piece by piece). A complete 2xx page that merely carries a 瑞数 ``$_ts`` script in its
+    head is a page. Use it for pages as well as links: content behind a gate is unverified.
 
     Args:
         status: the final HTTP status, if any.
@@ -83,8 +115,10 @@ def detect_anti_bot_gate(
     evidence = "\n".join([body[:65536], headers.get("set-cookie", ""), headers.get("location", ""), *seen])
     if any(hint in evidence for hint in _TECH_HINTS):
         for name, pattern in _TECH_GATES:
-            if pattern.search(evidence):
+            if pattern.search(evidence) and not (name == "瑞数" and _full_page(status, body)):
                 return name
+    if _cookie_challenge(body):
+        return "加速乐"
     if headers.get("cf-mitigated", "").lower() == "challenge":
         return "cloudflare"
     if status == 412:

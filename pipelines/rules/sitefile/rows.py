@@ -33,7 +33,7 @@ PROVINCES = frozenset(
 )
 MAX_TEXT = 200  # models.site: name and organizer are String(200), url String(2048)
 MAX_URL = 2048
-_CODE = re.compile(r"[0-9]{10}")
+_CODE = re.compile(r"[0-9]{10}|bm[0-9]{8}")  # State Council departments: bm + 8 digits (bm07000001)
 _SCIENTIFIC = re.compile(r"[0-9.]+[eE][+-]?[0-9]+")
 _HOST = re.compile(r"(?:[\w-]+\.)*[\w-]+\.?")
 _DOMAIN_SEP = re.compile(r"[|,;，；、\s]+")
@@ -151,17 +151,25 @@ def _cell(cells: list[str], index: int) -> str:
 
 
 def _code(cell: str) -> str:
-    return unicodedata.normalize("NFKC", clean(cell))  # full-width digits typed with a Chinese IME
+    code = unicodedata.normalize("NFKC", clean(cell))  # full-width digits typed with a Chinese IME
+    return "bm" + code[2:] if code[:2].lower() == "bm" else code  # BM07000001 is bm07000001
 
 
 def _code_problem(code: str) -> str | None:
-    """Check a 网站标识码: 10 digits starting with a plausible GB/T 2260 division code.
+    """Check a 网站标识码: 10 digits starting with a plausible GB/T 2260 division code, or ``bm`` + 8 digits.
 
     The division check is deliberately coarse: a real province (11-65), prefecture digits 00, 01-70
-    or 90 (province-administered counties), and a province code (XX00) must end in 00.
+    or 90 (province-administered counties), and a province code (XX00) must end in 00. State Council
+    departments' sites (国务院部门) carry ``bm`` and 8 digits (``bm07000001``), with no division.
     """
     if not code:
         return "code is empty"
+    if code.startswith("bm"):
+        return (
+            None
+            if _CODE.fullmatch(code)
+            else f"code {code!r} must be bm and 8 digits (a State Council department)"
+        )
     if not _CODE.fullmatch(code):
         hint = " (a number Excel shortened? format the column as text)" if _SCIENTIFIC.fullmatch(code) else ""
         return f"code {code!r} must be 10 digits{hint}"
@@ -176,9 +184,9 @@ def _code_problem(code: str) -> str | None:
 
 
 def _infer_level(code: str) -> SiteLevel:
-    """Province division (450000) -> department, prefecture (451000) -> city, else county."""
+    """State Council (bm…) or province division (450000) -> department, prefecture (451000) -> city, else county."""
     division = code[:6]
-    if division.endswith("0000"):
+    if code.startswith("bm") or division.endswith("0000"):
         return SiteLevel.DEPARTMENT
     return SiteLevel.CITY if division.endswith("00") else SiteLevel.COUNTY
 

@@ -731,8 +731,8 @@ CLASSIFY_CASES: list[tuple[str, Observation, LinkState, str | None]] = [
             internal=False,
             body=ARTICLE,
         ),
-        OK,
-        None,
+        BROKEN,
+        "soft_404",
     ),
     ("column redirected home", obs(url=SITE + "/xwzx/", final_url=HOME, body=ARTICLE), OK, None),
     (
@@ -757,7 +757,8 @@ CLASSIFY_CASES: list[tuple[str, Observation, LinkState, str | None]] = [
         BROKEN,
         "http_error",
     ),
-    ("403 internal plain body", obs(403, headers=HTML, body=NGINX_403), BROKEN, "http_error"),
+    ("403 internal plain body", obs(403, headers=HTML, body=NGINX_403), UNVERIFIED, "access_denied"),
+    ("403 internal saying it is gone", obs(403, headers=HTML, body=SOFT_404), BROKEN, "http_error"),
     # broken: transport errors
     *[
         (code, obs(None, error=code), BROKEN, code)

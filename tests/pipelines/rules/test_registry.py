@@ -146,6 +146,8 @@ def test_xlsx_value_without_header() -> None:
         ("4503110005", SiteLevel.COUNTY),
         ("4690010001", SiteLevel.COUNTY),
         ("４５１０２８０００２", SiteLevel.COUNTY),
+        ("bm07000001", SiteLevel.DEPARTMENT),
+        ("bm14000002", SiteLevel.DEPARTMENT),
     ],
 )
 def test_level_is_inferred_from_the_code(code: str, level: SiteLevel) -> None:
@@ -206,6 +208,10 @@ def test_good_urls(url: str) -> None:
         ("45100,百色,http://a.gov.cn/", "code '45100' must be 10 digits"),
         ("45100000311,百色,http://a.gov.cn/", "code '45100000311' must be 10 digits"),
         ("451000003a,百色,http://a.gov.cn/", "code '451000003a' must be 10 digits"),
+        ("bm0700001,国务院某部,http://a.gov.cn/", "code 'bm0700001' must be bm and 8 digits (a State Council department)"),
+        ("bm070000011,国务院某部,http://a.gov.cn/", "code 'bm070000011' must be bm and 8 digits (a State Council department)"),
+        ("bm0700000a,国务院某部,http://a.gov.cn/", "code 'bm0700000a' must be bm and 8 digits (a State Council department)"),
+        ("bn07000001,国务院某部,http://a.gov.cn/", "code 'bn07000001' must be 10 digits"),
         ("4.51E+09,百色,http://a.gov.cn/", "code '4.51E+09' must be 10 digits (a number Excel shortened? format the column as text)"),
         (",百色,http://a.gov.cn/", "code is empty"),
         ("9910000001,百色,http://a.gov.cn/", "code '9910000001': 99 is not a province-level division code (GB/T 2260)"),
@@ -362,3 +368,13 @@ def test_registry_stays_pure() -> None:
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert not {m.split(".")[0] for m in imported} & {"scrapy", "twisted", "sqlalchemy"}
+
+
+@pytest.mark.parametrize(
+    ("cell", "code"),
+    [("bm07000001", "bm07000001"), ("bm14000002", "bm14000002"), ("bm55000001", "bm55000001"),
+     ("BM55000001", "bm55000001"), ("ｂｍ０７０００００１", "bm07000001"), (" bm07000001 ", "bm07000001")],
+)  # fmt: skip
+def test_state_council_department_codes_are_accepted(cell: str, code: str) -> None:
+    """国务院部门 sites carry bm + 8 digits (DESIGN 2); full-width and upper-case forms are normalised."""
+    assert parse(f"{HEADER}\n{cell},国务院某部,http://a.gov.cn/\n")[0].code == code
