@@ -32,11 +32,12 @@ RATE_LIMIT_STATUSES = frozenset({429, 503})
 
 @dataclass(frozen=True)
 class RateLimitConfig:
-    """Validated GOVHEALTH_RATE_LIMIT_RETRIES / RETRY_AFTER_MAX / BACKOFF_BASE settings."""
+    """Validated GOVHEALTH_RATE_LIMIT_RETRIES / PAGE_RATE_LIMIT_RETRIES / RETRY_AFTER_MAX / BACKOFF_BASE settings."""
 
     retries: int
     retry_after_max: float
     backoff_base: float
+    page_retries: int = 6
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> RateLimitConfig:
@@ -44,9 +45,11 @@ class RateLimitConfig:
             settings.getint("GOVHEALTH_RATE_LIMIT_RETRIES", 2),
             settings.getfloat("GOVHEALTH_RETRY_AFTER_MAX", 60.0),
             settings.getfloat("GOVHEALTH_BACKOFF_BASE", 2.0),
+            settings.getint("GOVHEALTH_PAGE_RATE_LIMIT_RETRIES", 6),
         )
         for name, value in (
             ("GOVHEALTH_RATE_LIMIT_RETRIES", config.retries),
+            ("GOVHEALTH_PAGE_RATE_LIMIT_RETRIES", config.page_retries),
             ("GOVHEALTH_RETRY_AFTER_MAX", config.retry_after_max),
             ("GOVHEALTH_BACKOFF_BASE", config.backoff_base),
         ):
@@ -61,6 +64,9 @@ class RateLimitMiddleware:
     A server that still refuses after GOVHEALTH_RATE_LIMIT_RETRIES tries, or asks for a wait
     longer than GOVHEALTH_RETRY_AFTER_MAX, gets its answer passed on: the spider then reports
     the target as unverified (rate_limited), and the confirmation re-check tries it once more later.
+    A page of the site (a page to crawl, a list page or list data: meta ``govhealth_page``) holds links and
+    items nothing else shows, so a rate limit delays it rather than drops it: GOVHEALTH_PAGE_RATE_LIMIT_RETRIES
+    tries, the backoff capped at GOVHEALTH_RETRY_AFTER_MAX, and its re-check is a page fetch again.
     Stats: govhealth/rate_limit/retried, govhealth/rate_limit/gave_up.
     """
 
@@ -86,9 +92,13 @@ class RateLimitMiddleware:
         tries = request.meta.get("govhealth_rate_tries", 0)
         header = response.headers.get(b"Retry-After")
         delay = retry_after_seconds(header.decode("latin-1") if header else None, datetime.now(UTC))
+        page = bool(request.meta.get("govhealth_page"))
         if delay is None:
             delay = self.config.backoff_base * 2**tries
-        if tries >= self.config.retries or delay > self.config.retry_after_max:
+            if page:
+                delay = min(delay, self.config.retry_after_max)
+        limit = self.config.page_retries if page else self.config.retries
+        if tries >= limit or delay > self.config.retry_after_max:
             stats.inc_value("govhealth/rate_limit/gave_up")
             request.meta["dont_retry"] = True  # RetryMiddleware must not hammer it again
             return response

@@ -36,6 +36,8 @@ class RecheckSource(Protocol):
         self, url: str, method: str = "HEAD", *, recheck: bool = False, depth: int = 0
     ) -> Request: ...
 
+    def recheck_request(self, url: str) -> Request: ...
+
 
 class RecheckLane:
     """Keep the crawl open (spider_idle + DontCloseSpider) until its failures are re-checked and shared targets answered.
@@ -103,7 +105,7 @@ class RecheckLane:
         self.crawler.stats.inc_value("govhealth/rechecks", len(pending))
         logger.info("%s: re-checking %d failed targets", spider.code, len(pending))
         for target in pending:
-            engine.crawl(spider.check_request(target.url, "GET", recheck=True))
+            engine.crawl(spider.recheck_request(target.url))
 
     def stop_waiting(self, spider: RecheckSource, waited: float) -> None:
         """Check the targets another crawl has not answered for GOVHEALTH_LINK_CACHE_WAIT seconds ourselves."""

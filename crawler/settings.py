@@ -46,6 +46,9 @@ GOVHEALTH_RECHECK_DELAY = _env("GOVHEALTH_RECHECK_DELAY", "30")
 GOVHEALTH_RECHECK_CONCURRENCY = _env("GOVHEALTH_RECHECK_CONCURRENCY", "2")
 # int: how many times a 429/503 answer is retried after honouring Retry-After or backing off.
 GOVHEALTH_RATE_LIMIT_RETRIES = _env("GOVHEALTH_RATE_LIMIT_RETRIES", "2")
+# int: how many times a page of the site (a page to crawl, a list page, list data) answered 429/503 is tried
+# again: a rate limit delays a page, never drops it; its confirmation re-check reads it as a page again.
+GOVHEALTH_PAGE_RATE_LIMIT_RETRIES = _env("GOVHEALTH_PAGE_RATE_LIMIT_RETRIES", "6")
 # float: the longest Retry-After (seconds) honoured; a longer one leaves the target unverified.
 GOVHEALTH_RETRY_AFTER_MAX = _env("GOVHEALTH_RETRY_AFTER_MAX", "60")
 # float: first backoff (seconds) for a 429/503 without Retry-After; doubles on each retry.

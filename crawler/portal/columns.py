@@ -15,13 +15,14 @@ from twisted.python.failure import Failure
 
 from crawler.portal.checks import ERROR_STATUSES
 from crawler.transport import transport_error
-from pipelines.rules.cms import DataProxyRequest, parse_dataproxy_response
+from pipelines.rules.cms import DataProxyRequest, JsonListRequest, parse_dataproxy_response, parse_json_list
 from pipelines.rules.columns import (
     ColumnLink,
     ListItem,
     ListPage,
     analyse_list_page,
     items_from_fragments,
+    items_from_json,
     might_be_column,
     page_as_column,
 )
@@ -49,6 +50,7 @@ class ColumnReader:
         config: PortalConfig
         pages_scheduled: int
         proxies: dict[str, DataProxyRequest]  # column URL -> its jcms dataproxy, for the later pages
+        json_lists: dict[str, JsonListRequest]  # column URL -> the JSON list request, for the later pages
 
         def hit_budget(self, name: str) -> None: ...
 
@@ -124,7 +126,7 @@ class ColumnReader:
     ) -> Request:
         """A follow-up fetch for a column's list (paging, dataproxy, frame) or for an article's date."""
         column.pending += 1
-        meta = {"handle_httpstatus_list": ERROR_STATUSES}
+        meta = {"handle_httpstatus_list": ERROR_STATUSES, "govhealth_page": True}
         cb_kwargs = {"column_url": column.url, "kind": kind}
         # a dataproxy page is a form POST; paging, frames and articles are plain GETs
         extra: dict[str, Any] = {"formdata": form} if form else {}
@@ -161,6 +163,9 @@ class ColumnReader:
                 yield self.column_request(
                     proxy_url, "dataproxy", column, method=page.dataproxy.method, form=form
                 )
+            elif page.json_list is not None:
+                self.json_lists[column.url] = page.json_list
+                yield self.json_request(column, page.json_list, 1, "json")
             elif frames := [f for f in page.frames if self.is_internal(f)]:
                 yield self.column_request(frames[0], "page", column)
             elif page.next_pages:
@@ -181,6 +186,23 @@ class ColumnReader:
             self.pages_scheduled += 1
             proxy_url, form = proxy.page(number)
             yield self.column_request(proxy_url, "dataproxy_more", column, method=proxy.method, form=form)
+
+    def json_request(
+        self, column: ColumnReading, request: JsonListRequest, number: int, kind: str
+    ) -> Request:
+        url, form = request.page(number)
+        return self.column_request(url, kind, column, method=request.method, form=form or None)
+
+    def later_json_pages(
+        self, column: ColumnReading, request: JsonListRequest, pages: int
+    ) -> Iterator[Request]:
+        """Every page of a JSON list after the first, within GOVHEALTH_MAX_PAGES (links sit on later pages too)."""
+        for number in range(2, pages + 1):
+            if self.pages_scheduled >= self.config.max_pages:
+                self.hit_budget("max_pages")
+                return
+            self.pages_scheduled += 1
+            yield self.json_request(column, request, number, "json_more")
 
     def add_items(self, column: ColumnReading, items: tuple[ListItem, ...] | list[ListItem]) -> None:
         column.item_count += len(items)
@@ -203,7 +225,9 @@ class ColumnReader:
         if ref is not None:
             column.evidence.append(ref)
         if response.status >= 400 or not isinstance(response, TextResponse):
-            if kind != "article":
+            if kind.startswith("json"):  # keep why the list needed a script (the column stays unverified)
+                column.reason = f"{column.reason}; {kind} list fetch failed: HTTP {response.status}"
+            elif kind != "article":
                 column.reason = f"{kind} fetch failed: HTTP {response.status}"
             return
         text = self.page_text(response)[0]
@@ -225,12 +249,41 @@ class ColumnReader:
             elif total == 0:
                 column.page_kind, column.reason = PageKind.EMPTY, "dataproxy reports 0 records"
             yield from self.date_fallback(column, items)
+        elif kind in ("json", "json_more"):
+            yield from self.read_json_list(column, text, response.url, kind, ref)
         else:
             page = analyse_list_page(text, response.url, self.config.today, self.config.placeholders)
             self.add_items(column, page.items)
             if page.items:
                 column.page_kind, column.reason = PageKind.LIST, f"list on {response.url}"
             yield from self.date_fallback(column, page.items)
+
+    def read_json_list(
+        self, column: ColumnReading, text: str, url: str, kind: str, ref: int | None
+    ) -> Iterator[Any]:
+        """A JSON list page: its rows are items, their links are checked, the first page asks for the rest.
+
+        An answer without rows proves nothing (the request may be one we read wrong): the column stays
+        unverified rather than blank.
+        """
+        answer = parse_json_list(text, url, self.config.today)
+        if answer is None:
+            if kind == "json":
+                column.reason = f"json list unreadable: {url}"
+            return
+        items = items_from_json(answer, self.config.today)
+        for item in items:
+            if item.url:
+                yield from self.follow(
+                    ExtractedLink(item.url, item.title, ResourceType.PAGE), column.url, 2, ref
+                )
+        self.add_items(column, items)
+        request = self.json_lists.get(column.url)
+        if kind == "json" and request is not None and items:
+            yield from self.later_json_pages(column, request, answer.pages(request.size) or 1)
+        if items:
+            column.page_kind, column.reason = PageKind.LIST, "json list"
+        yield from self.date_fallback(column, items)
 
     def column_extra_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
@@ -239,5 +292,7 @@ class ColumnReader:
         error = transport_error(failure)
         if self.evidence is not None and (ref := self.evidence.failure(request, failure, error)) is not None:
             column.evidence.append(ref)
-        if (kind := request.cb_kwargs["kind"]) != "article":
+        if (kind := request.cb_kwargs["kind"]).startswith("json"):
+            column.reason = f"{column.reason}; {kind} list fetch failed: {error}"
+        elif kind != "article":
             column.reason = f"{kind} fetch failed: {error}"

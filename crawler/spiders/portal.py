@@ -31,7 +31,7 @@ from crawler.robots import HOMEPAGE_META, RobotsPolicy
 from crawler.transport import transport_error
 from models.repo import SiteInfo, get_site
 from models.session import acquire_engine, make_sessionmaker, release_engine
-from pipelines.rules.cms import DataProxyRequest
+from pipelines.rules.cms import DataProxyRequest, JsonListRequest
 from pipelines.rules.columns import (
     BREADCRUMB_HINTS,
     analyse_list_page,
@@ -138,6 +138,7 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
         self.column_keys: set[str] = set()
         self.column_pages: dict[str, str] = {}  # column_key(final page URL) -> the column read there
         self.proxies: dict[str, DataProxyRequest] = {}  # column URL -> its jcms dataproxy (later pages)
+        self.json_lists: dict[str, JsonListRequest] = {}  # column URL -> its JSON list request (later pages)
         self.claimed: set[str] = set()  # external targets this crawl checks for the link cache
         self.waiting: set[str] = set()  # external targets another crawl is checking for us
         self.homepage_read = False
@@ -145,6 +146,7 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
         self.homepage_latest: date | None = None
         self.homepage_dated = 0
         self.homepage_evidence: tuple[int, ...] = ()
+        self.page_depths: dict[str, int] = {}  # pages requested to be read, by depth
 
     @functools.cached_property
     def budget(self) -> CrawlBudget:
@@ -267,6 +269,7 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
     # -- requests ---------------------------------------------------------------------------------
 
     def page_request(self, url: str, depth: int) -> Request:
+        self.page_depths[url] = depth  # its re-check is a page fetch again (recheck_request)
         return Request(
             url,
             callback=self.parse_page,
@@ -277,8 +280,19 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
                 "handle_httpstatus_list": ERROR_STATUSES,
                 "govhealth_target": url,
                 "govhealth_depth": depth,
+                "govhealth_page": True,  # a rate limit delays a page, never drops it (crawler/middlewares.py)
             },
         )
+
+    def recheck_request(self, url: str) -> Request:
+        """The confirmation re-check of a failed target: a page is fetched to be read again (a rate limit
+        or an outage must not hide its links and list), anything else is checked."""
+        depth = self.page_depths.get(url)
+        if depth is None:
+            return self.check_request(url, "GET", recheck=True)
+        request = self.page_request(url, depth)
+        request.meta.update(govhealth_recheck=True, download_slot=RECHECK_SLOT)
+        return request
 
     def follow(
         self, link: ExtractedLink, page_url: str, depth: int, found_in: int | None = None
@@ -341,6 +355,8 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
             if column is not None:
                 column.error = verdict.error or f"not an HTML page ({response.headers.get('Content-Type')!r})"
             return
+        if column is not None:
+            column.error = None  # read now (a re-check after a rate limit or an outage)
         if "govhealth_cut" in response.flags:  # inflated past GOVHEALTH_MAX_PAGE_BYTES: the prefix is read
             self.hit_budget("max_page_bytes")
         # kept aside until the verdicts say whether it proves one (a link's source, a column, the homepage)

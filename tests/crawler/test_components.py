@@ -189,6 +189,9 @@ class LaneSpider(BudgetedSpider):
     ) -> Request:
         return Request(url, method=method, meta={"govhealth_recheck": recheck})
 
+    def recheck_request(self, url: str) -> Request:
+        return self.check_request(url, "GET", recheck=True)
+
 
 def lane_for(**settings: Any) -> tuple[RecheckLane, FakeEngine, LaneSpider]:
     crawler = crawler_for(GOVHEALTH_RECHECK_DELAY=0, **settings)

@@ -3,7 +3,8 @@
 - the homepage declares another SiteIDCode (4510990299) than the registry's: stats, run row, commands say so;
 - /gbk/ is GBK bytes (declared in <meta http-equiv>) under a ``charset=utf-8`` header: read as GBK;
 - 工作动态 is a jcms datastore of 3 records of 6: the older group, only on dataproxy page 2, holds a 404 link;
-- 政务要闻 is a TRS list paged by createPageHTML(4, …): a 404 link sits only on index_3.html.
+- 政务要闻 is a TRS list paged by createPageHTML(4, …): a 404 link sits only on index_3.html;
+- 政策解读 is a JPaaS-like unit a script loads as JSON (/api/info/list?pageNo=N): a 404 link only on page 2.
 """
 
 from __future__ import annotations
@@ -45,6 +46,18 @@ class WildHandler(FarmHandler):
             self.send_body(200, answer.read_bytes(), "text/xml; charset=UTF-8")
         else:
             self.send_body(404, self.page("no such record window"))
+
+    def route(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        if parts.path == "/api/info/list":  # the JSON list API: one file per unit and page
+            query = dict(parse_qsl(parts.query))
+            answer = Path(self.directory) / "api" / f"list-{query.get('unitId')}-{query.get('pageNo')}.json"
+            if answer.is_file():
+                self.send_body(200, answer.read_bytes(), "application/json;charset=UTF-8")
+            else:
+                self.send_body(404, self.page("no such list page"))
+        else:
+            super().route(method)
 
     def guess_type(self, path: str | Any) -> str:
         if "/gbk/" in str(path):
@@ -108,3 +121,15 @@ def test_every_list_page_is_read(wild: dict[str, Any]) -> None:
     assert wild["columns"]["工作动态"].item_count == 6
     deleted = checks[wild["server"].url("/trs/201712/t20171201_999.html")]
     assert (deleted.state, deleted.status) == ("broken", 404)
+
+
+def test_a_json_list_is_read_page_by_page(wild: dict[str, Any]) -> None:
+    """Every page of a list a script loads as JSON is read: its rows are items, a 404 only on page 2 is found."""
+    column = wild["columns"]["政策解读"]
+    assert (column.status, column.page_kind, column.item_count) == ("ok", "list", 5)
+    assert column.latest_date.isoformat() == "2018-01-04"
+    gone = wild["checks"][wild["server"].url("/jpaas/zcjd/art/gone.html")]
+    assert (gone.state, gone.status) == ("broken", 404)
+    assert wild["checks"][wild["server"].url("/jpaas/zcjd/art/art_5.html")].state == "ok"  # page 3
+    asked = {c.url for c in wild["checks"].values()}
+    assert not any("/api/info/list" in url for url in asked)  # list data is read, not judged as a link

@@ -21,6 +21,13 @@ from pipelines.rules.cms.datastore import (
     parse_dataproxy_response,
 )
 from pipelines.rules.cms.jsobject import parse_js_object
+from pipelines.rules.cms.jsonlist import (
+    JsonListAnswer,
+    JsonListRequest,
+    JsonRecord,
+    json_list_from_tree,
+    parse_json_list,
+)
 from pipelines.rules.cms.tree import parse_html, parse_html_checked
 from pipelines.rules.cms.trs import MAX_ANNOUNCED_PAGES, TrsPaging, paging_urls, trs_page_urls, trs_paging
 
@@ -28,6 +35,9 @@ __all__ = [
     "MAX_ANNOUNCED_PAGES",
     "DataProxyRequest",
     "Datastore",
+    "JsonListAnswer",
+    "JsonListRequest",
+    "JsonRecord",
     "TrsPaging",
     "dataproxy_from_tree",
     "datastore_fragments",
@@ -35,11 +45,13 @@ __all__ = [
     "hanweb_dataproxy",
     "hanweb_datastore",
     "hanweb_initdata",
+    "json_list_from_tree",
     "paging_urls",
     "parse_dataproxy_response",
     "parse_html",
     "parse_html_checked",
     "parse_js_object",
+    "parse_json_list",
     "select_dataproxy",
     "trs_page_urls",
     "trs_paging",

@@ -11,7 +11,13 @@ from pipelines.rules.columns.categories import DEFAULT_CATEGORY_KEYWORDS, catego
 from pipelines.rules.columns.contents import DEFAULT_PLACEHOLDERS, is_placeholder
 from pipelines.rules.columns.discovery import ColumnLink, discover_columns
 from pipelines.rules.columns.homepage import homepage_newest_date
-from pipelines.rules.columns.listpage import SINGLE_MIN_CHARS, ListPage, analyse_list_page, newest_date
+from pipelines.rules.columns.listpage import (
+    SINGLE_MIN_CHARS,
+    ListPage,
+    analyse_list_page,
+    items_from_json,
+    newest_date,
+)
 from pipelines.rules.columns.names import breadcrumb, column_name
 from pipelines.rules.columns.pagecolumn import (
     BREADCRUMB_HINTS,
@@ -43,6 +49,7 @@ __all__ = [
     "is_column_crumb",
     "is_placeholder",
     "items_from_fragments",
+    "items_from_json",
     "might_be_column",
     "newest_date",
     "page_as_column",

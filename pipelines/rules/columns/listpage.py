@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from pipelines.rules.cms import DataProxyRequest, Datastore, paging_urls
+from pipelines.rules.cms import DataProxyRequest, Datastore, JsonListAnswer, JsonListRequest, paging_urls
 from pipelines.rules.columns.contents import (
     DEFAULT_PLACEHOLDERS,
     _dynamic,
@@ -23,6 +23,7 @@ from pipelines.rules.columns.dom import _anchor_url, _text
 from pipelines.rules.columns.names import _column_name
 from pipelines.rules.columns.page import _Page
 from pipelines.rules.columns.rows import ListItem, _fragment_items, _groups
+from pipelines.rules.dates import date_from_url
 from pipelines.rules.kinds import PageKind
 
 SINGLE_MIN_CHARS = 60  # non-link characters of page text that make a list-less page a content page
@@ -41,6 +42,7 @@ class ListPage:
     frames: tuple[str, ...]  # same-site iframes that may hold the list
     total: int | None = None  # record count the CMS announces (jcms totalRecord), if any
     reason: str = ""  # evidence for the kind: "datastore", "placeholder", "empty container ul.list", ...
+    json_list: JsonListRequest | None = None  # the paged JSON request a script makes for the list, if any
 
 
 _NEXT_TEXT = frozenset({"下一页", "下页", "后一页", "next", "next page", "下一页>", "下一页>>"})
@@ -103,7 +105,9 @@ def _analyse(page: _Page, today: date, placeholders: Sequence[str]) -> ListPage:
     placeholder, holders = _placeholder(page, placeholders)
 
     def result(kind: PageKind, items: Sequence[ListItem] = (), reason: str = "") -> ListPage:
-        return ListPage(kind, tuple(items), placeholder, name, next_pages, proxy, frames, total, reason)
+        return ListPage(
+            kind, tuple(items), placeholder, name, next_pages, proxy, frames, total, reason, page.json_list
+        )
 
     if store is not None and store.records:
         return result(PageKind.LIST, _fragment_items(page.base, store.records, today), "datastore")
@@ -133,6 +137,14 @@ def _analyse(page: _Page, today: date, placeholders: Sequence[str]) -> ListPage:
     if container := _empty_container(page):
         return result(PageKind.EMPTY, reason=f"empty container {container}")
     return result(PageKind.UNKNOWN, reason="no list found")
+
+
+def items_from_json(answer: JsonListAnswer, today: date) -> list[ListItem]:
+    """The rows of a JSON list answer as list items (a row without a date may carry one in its URL)."""
+    return [
+        ListItem(r.title, r.url, r.date or (date_from_url(r.url, today) if r.url else None), False)
+        for r in answer.records
+    ]
 
 
 def newest_date(items: Sequence[ListItem]) -> date | None:

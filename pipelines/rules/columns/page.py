@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING
 from lxml import etree
 from lxml.html import HtmlElement
 
-from pipelines.rules.cms import dataproxy_from_tree, find_datastores, hanweb_initdata, parse_html, trs_paging
+from pipelines.rules.cms import (
+    dataproxy_from_tree,
+    find_datastores,
+    hanweb_initdata,
+    json_list_from_tree,
+    parse_html,
+    trs_paging,
+)
 from pipelines.rules.columns.crumbs import _find_breadcrumb
 from pipelines.rules.columns.dom import _absolute, _attrs, _collapse, _hinted, _site_host, _text
 
@@ -92,6 +99,7 @@ class _Page:
         self.dataproxy = dataproxy_from_tree(self.root, page_url)
         self.trs = trs_paging(self.root, page_url)
         self.initdata = hanweb_initdata(self.root)
+        self.json_list = json_list_from_tree(self.root, page_url)  # a list a script loads as JSON
         self.scripts: list[_Script] = []
         for script in list(self.root.iter("script")):
             self.scripts.append(_Script(script.text or "", script.get("src") or "", script.getparent()))
