@@ -1,4 +1,4 @@
-"""Link checks of the portal spider: HEAD (then GET when needed), the shared link cache, verdicts into the ledger.
+"""Link checks of the portal spider: GET for pages, HEAD (then GET when needed) for the rest, the link cache, verdicts.
 
 Reads nothing itself; the check body budget is CHECK_BODY_BYTES (crawler/bodycap.py stops there).
 """
@@ -16,7 +16,7 @@ from twisted.python.failure import Failure
 from crawler.recheck import RECHECK_SLOT
 from crawler.transport import transport_error
 from pipelines.rules.kinds import LinkState, PageKind, ResourceType
-from pipelines.rules.links import Observation, Verdict, classify, needs_get
+from pipelines.rules.links import Observation, Verdict, classify, first_check_method, needs_get
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -51,8 +51,12 @@ class LinkChecker:
         def evidence(self) -> EvidenceRecorder | None: ...
 
     def check_request(
-        self, url: str, method: str = "HEAD", *, recheck: bool = False, depth: int = 0
+        self, url: str, method: str | None = None, *, recheck: bool = False, depth: int = 0
     ) -> Request:
+        """The check of ``url``; without ``method``, GET for a plain page link and HEAD for the rest."""
+        if method is None:
+            entry = self.ledger.get(url)
+            method = first_check_method(url, entry.resource_type if entry else ResourceType.OTHER)
         meta: dict[str, Any] = {
             "handle_httpstatus_list": ERROR_STATUSES,
             "govhealth_target": url,
