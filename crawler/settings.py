@@ -66,7 +66,15 @@ GOVHEALTH_EVIDENCE_MAX_BYTES = _env("GOVHEALTH_EVIDENCE_MAX_BYTES", str(64 * 102
 GOVHEALTH_EVIDENCE_PAGE_BYTES = _env("GOVHEALTH_EVIDENCE_PAGE_BYTES", str(1024 * 1024))
 # int: bytes one crawl may keep aside (on disk) until its verdicts are known; beyond, limit evidence_spool.
 GOVHEALTH_EVIDENCE_SPOOL_BYTES = _env("GOVHEALTH_EVIDENCE_SPOOL_BYTES", str(1024 * 1024 * 1024))
-# int: sites crawled at the same time by `scrapy nightly`.
+# int: requests in flight to one server (the registry's `platform` of a site's hosts, else the resolved address)
+# across every crawl of a run: the process's crawls, and with --redis every worker and machine (crawler/servergate.py).
+GOVHEALTH_PER_SERVER_CONCURRENCY = _env("GOVHEALTH_PER_SERVER_CONCURRENCY", "8")
+# float: seconds between the starts of two requests to one server, across every crawl of a run (20/s at most).
+GOVHEALTH_PER_SERVER_DELAY = _env("GOVHEALTH_PER_SERVER_DELAY", "0.05")
+# int: processes sharing a `scrapy nightly` run (0: one per core); a second one starts only when the sites
+# outnumber one process's GOVHEALTH_NIGHTLY_PARALLEL slots (crawler/nightly/workers.py).
+GOVHEALTH_NIGHTLY_WORKERS = _env("GOVHEALTH_NIGHTLY_WORKERS", "0")
+# int: sites crawled at the same time by `scrapy nightly` (per worker).
 GOVHEALTH_NIGHTLY_PARALLEL = _env("GOVHEALTH_NIGHTLY_PARALLEL", "8")
 # int: article pages read per column whose list shows no date at all.
 GOVHEALTH_ARTICLE_PROBES = _env("GOVHEALTH_ARTICLE_PROBES", "3")
@@ -163,7 +171,15 @@ EXTENSIONS = {
     "crawler.evidence.EvidenceRecorder": 50,  # what the crawl read, kept aside for the evidence archive
 }
 # Only http(s) is ever fetched: a redirect or a link to file:, ftp:, data: or s3: is refused (unsupported_scheme).
-DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "data": None, "s3": None}
+# http(s) goes through the per-server gate (GOVHEALTH_PER_SERVER_CONCURRENCY, crawler/serverlimit.py).
+DOWNLOAD_HANDLERS = {
+    "file": None,
+    "ftp": None,
+    "data": None,
+    "s3": None,
+    "http": "crawler.serverlimit.ServerLimitedDownloadHandler",
+    "https": "crawler.serverlimit.ServerLimitedDownloadHandler",
+}
 ITEM_PIPELINES = {
     "pipelines.findings.FindingsPipeline": 300,  # judges the crawl's items into findings when it ends
     "pipelines.evidence.pipeline.EvidencePipeline": 500,  # archives the proof of each finding (WARC)

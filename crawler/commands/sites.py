@@ -16,7 +16,7 @@ from pipelines.export import write_csv_rows
 from pipelines.rules.contacts import mask_contact
 from pipelines.rules.registry import SiteFileError, read_site_file
 
-FIELDS = ("code", "name", "level", "enabled", "url", "domains", "contact")
+FIELDS = ("code", "name", "level", "enabled", "url", "domains", "contact", "platform")
 
 
 class Command(GovHealthCommand):
@@ -61,6 +61,7 @@ class Command(GovHealthCommand):
                 "url": s.url,
                 "domains": "|".join(s.domains),
                 "contact": " | ".join(mask_contact(c) for c in s.contact),  # never a password or token
+                "platform": s.platform or "",
             }
             for s in sites
         ]

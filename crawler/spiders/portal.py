@@ -18,6 +18,7 @@ from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
 from scrapy.settings import SETTINGS_PRIORITIES
 
+from crawler import servergate
 from crawler.budgets import CrawlBudget
 from crawler.config import PortalConfig
 from crawler.evidence import EvidenceRecorder
@@ -128,6 +129,7 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
         self.homepage = normalize_url(self.site.url)
         self.ledger = LinkLedger(self.homepage, config.sources_cap)
         self.hosts = SiteHosts(self.homepage, self.site.domains)
+        servergate.KEYS.register(self.hosts.own_hosts, self.site.platform)  # one server limit for a platform
         self.pages_scheduled = 0
         self.parsed: set[str] = set()
         self.parsed_bodies: set[bytes] = set()

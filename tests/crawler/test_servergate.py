@@ -1,0 +1,195 @@
+"""The per-server limit: sites sharing a server never exceed GOVHEALTH_PER_SERVER_CONCURRENCY together."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_twisted
+from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
+from twisted.internet import defer
+
+from crawler import servergate
+from crawler.servergate import LocalServerGate, ServerKeys, ServerLimitConfig
+from crawler.spiders.portal import PortalSpider
+from tests.conftest import register_site, test_settings
+
+PAGES = 12
+
+
+def in_asyncio(test: Callable[[], Coroutine[Any, Any, None]]) -> Callable[[], Any]:
+    """Run an async test as an asyncio task on the reactor's loop (the gate awaits asyncio futures, as in Scrapy)."""
+
+    @pytest_twisted.inlineCallbacks
+    @functools.wraps(test)
+    def run() -> Any:
+        yield defer.Deferred.fromFuture(asyncio.ensure_future(test()))
+
+    return run
+
+
+class CountingHandler(SimpleHTTPRequestHandler):
+    """Serves files; each request stays in flight a little so that overlapping requests can be counted."""
+
+    server: CountingServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+    def do_GET(self) -> None:
+        self.server.enter()
+        try:
+            time.sleep(0.02)  # the server is slow, so requests overlap; the test itself never sleeps
+            super().do_GET()
+        finally:
+            self.server.leave()
+
+
+class CountingServer(ThreadingHTTPServer):
+    """One server on 127.0.0.1 that records the most requests it ever had in flight at once."""
+
+    daemon_threads = True
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(("127.0.0.1", 0), partial(CountingHandler, directory=str(root)))
+        self.lock = threading.Lock()
+        self.inflight = self.peak = self.total = 0
+
+    def enter(self) -> None:
+        with self.lock:
+            self.inflight += 1
+            self.total += 1
+            self.peak = max(self.peak, self.inflight)
+
+    def leave(self) -> None:
+        with self.lock:
+            self.inflight -= 1
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+
+def write_site(root: Path, name: str) -> None:
+    folder = root / name
+    folder.mkdir(parents=True)
+    links = "".join(f'<a href="/{name}/p{i}.html">第{i}页</a>' for i in range(PAGES))
+    (folder / "index.html").write_text(f"<html><body>{links}</body></html>", encoding="utf-8")
+    for i in range(PAGES):
+        (folder / f"p{i}.html").write_text(f"<html><body><p>第{i}页</p></body></html>", encoding="utf-8")
+
+
+@pytest.fixture
+def shared_server(tmp_path: Path) -> Iterator[CountingServer]:
+    """Two sites, a and b, on one server (one address, one port)."""
+    for name in ("a", "b"):
+        write_site(tmp_path, name)
+    server = CountingServer(tmp_path)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest_twisted.inlineCallbacks
+def test_two_sites_on_one_server_never_exceed_the_limit_together(db_url: str, shared_server: CountingServer):
+    # two host names (two per-domain slots of 16 each), one server address: the limit is the server's
+    register_site(db_url, "4510990801", f"http://127.0.0.1:{shared_server.port}/a/index.html", name="甲县")
+    register_site(db_url, "4510990802", f"http://localhost:{shared_server.port}/b/index.html", name="乙县")
+    settings = test_settings(db_url, GOVHEALTH_PER_SERVER_CONCURRENCY=3, GOVHEALTH_PER_SERVER_DELAY=0)
+    crawlers = [get_crawler(PortalSpider, settings) for _ in range(2)]
+    yield defer.DeferredList(
+        [c.crawl(code=code) for c, code in zip(crawlers, ("4510990801", "4510990802"), strict=True)],
+        fireOnOneErrback=True,
+    )
+    assert shared_server.total >= 2 * (PAGES + 1)
+    assert shared_server.peak <= 3, "the two crawls together kept to GOVHEALTH_PER_SERVER_CONCURRENCY"
+    assert sum(c.stats.get_value("govhealth/server/waited", 0) for c in crawlers) > 0, "the limit was reached"
+    for crawler in crawlers:
+        assert crawler.stats.get_value("govhealth/pages") == PAGES + 1
+
+
+def test_platform_hosts_share_one_key_and_literals_are_their_address() -> None:
+    keys = ServerKeys()
+    keys.register(frozenset({"www.a.gov.cn", "a.gov.cn"}), "gxzf-platform")
+    keys.register(frozenset({"www.b.gov.cn"}), "gxzf-platform")
+    keys.register(frozenset({"www.c.gov.cn"}), None)
+    assert keys.known("WWW.A.gov.cn") == keys.known("www.b.gov.cn") == "platform:gxzf-platform"
+    assert keys.known("10.0.0.1") == "ip:10.0.0.1"
+    assert keys.known("[::1]") == "ip:::1"
+    assert keys.known("www.c.gov.cn") is None  # looked up (and then remembered) by its address
+
+
+@in_asyncio
+async def test_local_gate_admits_in_order_and_spaces_starts() -> None:
+    gate = LocalServerGate(concurrency=2, delay=0.0)
+    owner = object()
+    first = await gate.acquire("ip:1", owner)
+    await gate.acquire("ip:1", owner)
+    third = asyncio.ensure_future(gate.acquire("ip:1", owner))
+    fourth = asyncio.ensure_future(gate.acquire("ip:1", owner))
+    await asyncio.sleep(0)
+    assert not third.done() and not fourth.done()
+    gate.release("ip:1", first)
+    await third
+    assert not fourth.done()
+    assert gate.peak["ip:1"] == 2
+    fourth.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await fourth
+
+
+@in_asyncio
+async def test_a_stopped_crawl_drops_its_waits_and_passes_the_turn_on() -> None:
+    gate = LocalServerGate(concurrency=1, delay=0.0)
+    stopped, other = object(), object()
+    token = await gate.acquire("ip:1", other)
+    dropped = asyncio.ensure_future(gate.acquire("ip:1", stopped))
+    waiting = asyncio.ensure_future(gate.acquire("ip:1", other))
+    await asyncio.sleep(0)
+    gate.cancel(stopped)
+    with pytest.raises(asyncio.CancelledError):
+        await dropped
+    gate.release("ip:1", token)
+    await waiting
+    assert gate.servers["ip:1"].active == 1
+
+
+@in_asyncio
+async def test_the_minimum_delay_spaces_the_starts() -> None:
+    gate = LocalServerGate(concurrency=8, delay=0.05)
+    owner = object()
+    started = []
+    for _ in range(3):
+        await gate.acquire("ip:1", owner)
+        started.append(time.monotonic())
+    assert started[2] - started[0] >= 0.09
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [({"GOVHEALTH_PER_SERVER_CONCURRENCY": 0}, "GOVHEALTH_PER_SERVER_CONCURRENCY"),
+     ({"GOVHEALTH_PER_SERVER_DELAY": -1}, "GOVHEALTH_PER_SERVER_DELAY")],
+)  # fmt: skip
+def test_wrong_limits_name_the_setting(settings: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ServerLimitConfig.from_settings(Settings(settings))
+
+
+def test_defaults() -> None:
+    config = ServerLimitConfig.from_settings(Settings())
+    assert (config.concurrency, config.delay) == (8, 0.05)
+    assert servergate.gate_for(config) is servergate.gate_for(config), "one gate per process"
