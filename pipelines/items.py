@@ -55,6 +55,14 @@ class LinkItem:
     found_in: int | None = None  # spool reference of the page (or list data) it was first found on
 
 
+@dataclass(frozen=True)
+class LinkBatchItem:
+    """The LinkItems of a crawl in one item: Scrapy's per-item machinery (signals, one task per pipeline) cost
+    ~5 % of a 44,000-target crawl's CPU for items that the findings pipeline only collects."""
+
+    links: tuple[LinkItem, ...]
+
+
 # A column reading is already a plain dataclass of what was read (list pages, items, dates, how it was found).
 ColumnItem = ColumnReading
 

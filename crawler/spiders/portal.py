@@ -22,7 +22,7 @@ from crawler import servergate
 from crawler.budgets import CrawlBudget
 from crawler.config import PortalConfig
 from crawler.evidence import EvidenceRecorder
-from crawler.items import CrawlEndItem, CrawlStartItem, HomepageItem, LinkItem, PageItem
+from crawler.items import CrawlEndItem, CrawlStartItem, HomepageItem, LinkBatchItem, LinkItem, PageItem
 from crawler.linkcache import MemoryLinkCache
 from crawler.portal.checks import ERROR_STATUSES, LinkChecker
 from crawler.portal.columns import ColumnReader
@@ -195,24 +195,9 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
             await engine.scraper.start_itemproc_async(item, response=None)
 
     def end_items(self, reason: str) -> Iterator[Any]:
-        """A LinkItem per checked target, a ColumnItem per column, the HomepageItem, then the CrawlEndItem."""
+        """The LinkItems of the checked targets (one batch), a ColumnItem per column, the HomepageItem, the CrawlEndItem."""
         self.ledger.mark_unconfirmed()
-        for target in self.ledger.checked():
-            assert target.verdict is not None
-            yield LinkItem(
-                url=target.url,
-                resource_type=target.resource_type,
-                internal=target.internal,
-                verdict=target.verdict,
-                status=target.status,
-                attempts=target.attempts,
-                link_text=target.link_text,
-                sources=tuple(target.sources),
-                source_count=target.source_count,
-                on_homepage=target.on_homepage,
-                evidence=tuple(target.evidence),
-                found_in=target.found_in,
-            )
+        yield LinkBatchItem(tuple(self.link_items()))
         yield from self.columns.values()
         yield HomepageItem(
             self.homepage,
@@ -229,6 +214,24 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
             tuple(self.budget.limits),
             spool=self.evidence.spool if self.evidence is not None else None,
         )
+
+    def link_items(self) -> Iterator[LinkItem]:
+        for target in self.ledger.checked():
+            assert target.verdict is not None
+            yield LinkItem(
+                url=target.url,
+                resource_type=target.resource_type,
+                internal=target.internal,
+                verdict=target.verdict,
+                status=target.status,
+                attempts=target.attempts,
+                link_text=target.link_text,
+                sources=tuple(target.sources),
+                source_count=target.source_count,
+                on_homepage=target.on_homepage,
+                evidence=tuple(target.evidence),
+                found_in=target.found_in,
+            )
 
     async def start(self) -> AsyncIterator[Any]:
         yield CrawlStartItem(self.site.id, self.site.code, self.nightly_id)
