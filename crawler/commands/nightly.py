@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -159,6 +160,12 @@ class Command(GovHealthCommand):
                 print(f"== nightly run {nightly_id}: queued {pushed} sites for the workers", flush=True)
                 return
             n = effective_workers(opts.workers, len(sites), parallel)
+            if n > 1 and shutil.which("redis-server") is None:
+                print(
+                    "redis-server is not installed: one worker (apt-get install redis-server)",
+                    file=sys.stderr,
+                )
+                n = 1
             print(
                 f"== nightly run {nightly_id}: {len(sites)} sites to inspect"
                 + (f", {skipped} already done" if skipped else "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -94,3 +95,13 @@ def test_a_killed_pool_resumes_with_workers(db_url: str, shared_server: Counting
     runs = runs_by_site(db_url)
     assert all(r[-1] == ("complete", "finished") for r in runs.values()) and len(runs) == 3
     assert all(("complete", "finished") not in r[:-1] for r in runs.values()), "no site inspected twice"
+
+
+def test_without_redis_server_the_run_stays_in_one_process(db_url: str, tmp_path: Path) -> None:
+    for n in range(3):
+        register_site(db_url, f"451099092{n}", f"http://127.0.0.1:9/{n}/index.html", name=f"无法访问{n}")
+    env = {**nightly_env(db_url), "PATH": str(tmp_path)}  # no redis-server on this PATH
+    done = scrapy("nightly", "--workers", "2", "--parallel", "2", *FAST, db_url=db_url, env_extra=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "redis-server is not installed: one worker" in done.stderr
+    assert "[3/3]" in done.stdout and "workers" not in done.stdout
