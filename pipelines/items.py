@@ -35,7 +35,7 @@ class PageItem:
     title: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per checked target, all alive when a crawl ends
 class LinkItem:
     """A link target's final check: its verdict after any re-check, and the pages that link to it."""
 

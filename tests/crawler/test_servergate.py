@@ -19,6 +19,7 @@ from crawler.servergate import LocalServerGate, ServerKeys, ServerLimitConfig
 from crawler.spiders.portal import PortalSpider
 from tests.conftest import register_site, test_settings
 from tests.crawler.conftest import PAGES, CountingServer
+from tests.crawler.test_commands import scrapy
 
 
 def in_asyncio(test: Callable[[], Coroutine[Any, Any, None]]) -> Callable[[], Any]:
@@ -121,3 +122,20 @@ def test_defaults() -> None:
     config = ServerLimitConfig.from_settings(Settings())
     assert (config.concurrency, config.delay) == (8, 0.05)
     assert servergate.gate_for(config) is servergate.gate_for(config), "one gate per process"
+
+
+def test_probes_of_sites_on_one_server_are_spread_out(db_url: str, shared_server: CountingServer) -> None:
+    # six homepages under two host names, one server: one probe at a time reaches it, 0.3 s apart, and none of
+    # them is charged the wait for its turn (the last waits 1.5 s; GOVHEALTH_PROBE_TIMEOUT=1 counts its download)
+    for n in range(6):
+        host = ("127.0.0.1", "localhost")[n % 2]
+        register_site(db_url, f"451099093{n}", f"http://{host}:{shared_server.port}/{'ab'[n % 2]}/p{n}.html")
+    done = scrapy(
+        "probe", "-s", "GOVHEALTH_PER_SERVER_CONCURRENCY=1", "-s", "GOVHEALTH_PER_SERVER_DELAY=0.3",
+        "-s", "GOVHEALTH_PROBE_TIMEOUT=1",
+        "-s", "DNS_RESOLVER=tests.resolver.LoopbackOnlyResolver", db_url=db_url,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("probed 6 homepages: 6 ok"), done.stdout
+    assert shared_server.total == 6
+    assert shared_server.peak == 1
