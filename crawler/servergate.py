@@ -132,22 +132,25 @@ class LocalServerGate:
 
 
 # KEYS[1]: the server's leases (a sorted set, token -> expiry ms); KEYS[2]: when the next request may start.
-# Redis's own clock, so machines with skewed clocks agree. Returns 0 (admitted), or ms to wait before asking again.
+# Redis's own clock, so machines with skewed clocks agree. A free turn is taken at once, its start reserved after
+# the previous one by the spacing: returns the ms to wait before starting (0: now), or -1 when the server is full.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local limit, delay, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local nxt = tonumber(redis.call('GET', KEYS[2]) or '0')
-if nxt > now then return nxt - now end
 if redis.call('ZCARD', KEYS[1]) >= limit then return -1 end
-redis.call('ZADD', KEYS[1], now + ttl, ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ttl)
-if delay > 0 then redis.call('SET', KEYS[2], now + delay, 'PX', delay) end
-return 0
+local start = math.max(now, tonumber(redis.call('GET', KEYS[2]) or '0'))
+redis.call('ZADD', KEYS[1], start + ttl, ARGV[4])
+redis.call('PEXPIRE', KEYS[1], start - now + ttl)
+if delay > 0 then redis.call('SET', KEYS[2], start + delay, 'PX', start - now + delay) end
+return start - now
 """
 REDIS_KEY = "govhealth:server:{key}"
-_POLL_SECONDS = 0.02  # a full server is asked again this often (jittered by the event loop)
+_POLL_FIRST, _POLL_MAX = (
+    0.01,
+    0.25,
+)  # a full server is asked again after 10 ms, then twice as long, up to 250 ms
 
 
 class RedisServerGate:
@@ -164,6 +167,7 @@ class RedisServerGate:
     async def acquire(self, key: str, owner: object) -> str:
         token = uuid.uuid4().hex
         name = REDIS_KEY.format(key=key)
+        poll = _POLL_FIRST  # backing off: a province's platforms keep dozens of requests waiting at once
         while True:
             if owner in self.cancelled:
                 raise asyncio.CancelledError
@@ -172,9 +176,16 @@ class RedisServerGate:
                     keys=[name, name + ":next"], args=[self.concurrency, self.delay_ms, self.lease_ms, token]
                 )
             )
-            if wait == 0:
+            if wait >= 0:  # our turn, its start spaced after the previous one's
+                if wait:
+                    try:
+                        await asyncio.sleep(wait / 1000)
+                    except BaseException:
+                        self.release(key, token)
+                        raise
                 return token
-            await asyncio.sleep(_POLL_SECONDS if wait < 0 else wait / 1000)
+            await asyncio.sleep(poll)
+            poll = min(poll * 2, _POLL_MAX)
 
     def release(self, key: str, token: str) -> None:
         self.redis.zrem(REDIS_KEY.format(key=key), token)

@@ -15,7 +15,7 @@ from scrapy.utils.test import get_crawler
 from twisted.internet import defer
 
 from crawler import servergate
-from crawler.servergate import LocalServerGate, ServerKeys, ServerLimitConfig
+from crawler.servergate import LocalServerGate, RedisServerGate, ServerKeys, ServerLimitConfig
 from crawler.spiders.portal import PortalSpider
 from tests.conftest import register_site, test_settings
 from tests.crawler.conftest import PAGES, CountingServer
@@ -139,3 +139,30 @@ def test_probes_of_sites_on_one_server_are_spread_out(db_url: str, shared_server
     assert done.stdout.startswith("probed 6 homepages: 6 ok"), done.stdout
     assert shared_server.total == 6
     assert shared_server.peak == 1
+
+
+@pytest.mark.redis
+@pytest_twisted.inlineCallbacks
+def test_redis_gate_is_one_limit_for_two_workers_and_reserves_the_spacing(redis_url: str) -> Any:
+    yield defer.Deferred.fromFuture(asyncio.ensure_future(two_redis_gates(redis_url)))
+
+
+async def two_redis_gates(redis_url: str) -> None:
+    from redis import Redis
+
+    server = Redis.from_url(redis_url)
+    first, second = (RedisServerGate(server, concurrency=2, delay=0.05, lease_seconds=30) for _ in range(2))
+    owner = object()
+    started = time.monotonic()
+    a = await first.acquire("ip:1", owner)
+    b = await second.acquire("ip:1", owner)
+    assert time.monotonic() - started >= 0.045, "the second start was reserved 50 ms after the first"
+    third = asyncio.ensure_future(first.acquire("ip:1", owner))
+    await asyncio.sleep(0.1)
+    assert not third.done(), "two in flight across both gates: the third waits"
+    second.release("ip:1", b)
+    c = await asyncio.wait_for(third, 2)
+    first.release("ip:1", a)
+    first.release("ip:1", c)
+    assert server.zcard("govhealth:server:ip:1") == 0
+    server.close()
