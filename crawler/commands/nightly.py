@@ -286,6 +286,8 @@ class Command(GovHealthCommand):
 
         if reactor.running:
             reactor.stop()
+        else:  # nothing to crawl (a worker finding the queue empty): the scheduler ended before the reactor ran
+            reactor.callWhenRunning(reactor.stop)
         return result
 
     def close_runs(self, ids: set[int], results: list[SiteResult], *, complete: bool, owned: bool) -> None:

@@ -105,3 +105,12 @@ def test_without_redis_server_the_run_stays_in_one_process(db_url: str, tmp_path
     assert done.returncode == 0, done.stdout + done.stderr
     assert "redis-server is not installed: one worker" in done.stderr
     assert "[3/3]" in done.stdout and "workers" not in done.stdout
+
+
+@pytest.mark.redis
+def test_a_worker_that_finds_the_queue_empty_ends(db_url: str, redis_url: str) -> None:
+    """It used to wait forever: the scheduler ended before the reactor started, and nobody stopped it."""
+    env = {**nightly_env(db_url), "GOVHEALTH_REDIS_URL": redis_url}
+    done = scrapy("nightly", "--redis", *FAST, db_url=db_url, env_extra=env, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "== worker: 0 sites queued" in done.stdout
