@@ -222,10 +222,15 @@ def _pump(n: int, stream: IO[str], lines: queue.Queue[tuple[int, str | None]]) -
     lines.put((n, None))
 
 
-def worker_command(parallel: int, settings: list[str]) -> list[str]:
-    """`scrapy nightly --redis` as one worker of the pool, reporting in JSON lines."""
+def worker_command(parallel: int, settings: list[str], server_share: int = 0) -> list[str]:
+    """`scrapy nightly --redis` as one worker of the pool, reporting in JSON lines.
+
+    ``server_share``: the pool is the whole run (one machine), so each worker may keep 1/share of every server's
+    limit in its own process instead of asking Redis for every request (0: ask Redis).
+    """
+    share = ["--server-share", str(server_share)] if server_share else []
     return [sys.executable, "-m", "scrapy.cmdline", "nightly", "--redis", "--workers", "1",
-            "--parallel", str(parallel), "--worker-report", *settings]  # fmt: skip
+            "--parallel", str(parallel), "--worker-report", *share, *settings]  # fmt: skip
 
 
 def worker_env(redis_url: str) -> dict[str, str]:
