@@ -105,7 +105,7 @@ class Command(GovHealthCommand):
 
     def handle(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
-        parallel = opts.parallel or self.settings.getint("GOVHEALTH_NIGHTLY_PARALLEL", 8)
+        parallel = opts.parallel or self.settings.getint("GOVHEALTH_NIGHTLY_PARALLEL", 16)
         if parallel < 1:
             raise UsageError("--parallel must be >= 1")
         if opts.seed and not opts.redis:

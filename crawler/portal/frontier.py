@@ -1,8 +1,8 @@
 """The portal spider's frontier: targets found but not yet requested, kept compact, handed to Scrapy a window at a time.
 
 A breadth-first crawl finds most of a site's targets long before it can fetch them: at 5,000 pages Scrapy's queue
-held 8,500 requests at its peak (77 % of the targets), each a Request with its headers and meta (~1.5 KB). Here a
-waiting target is a tuple of its URL (the ledger's string) and depth; only ``WINDOW`` requests exist at a time.
+held 8,500 requests at its peak (77 % of the targets), each a Request with its headers and meta. Here a waiting
+target is a tuple of its URL (the ledger's string) and depth; at most ``WINDOW`` requests exist at a time.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator
 
-WINDOW = (
-    1024  # requests handed to Scrapy and not yet answered (scheduler + downloader); CONCURRENT_REQUESTS is 32
-)
+# requests handed to Scrapy and not yet answered (scheduler + downloader). Measured at 20,000 pages: a window of 1,024
+# saved 17 MB of 277 but cost 12 % more CPU; 8,192 saves 12 MB at 4 % (noise is about 5 %); none: 277 MB.
+WINDOW = 8192
 
 
 class Frontier:
