@@ -6,6 +6,7 @@ attachments and links to "external" sites on 127.0.0.2-9, ~1% of the targets mis
 (or, when nginx is missing, a multi-process Python server), and measures:
 
 * ``scrapy crawl portal`` (crawl + check + classify + store into SQLite), as a subprocess;
+* a plain Scrapy spider making the same requests and nothing else (the floor, ``harness/floor_spider.py``);
 * linkinator (npm) on the same site;
 * LinkChecker (PyPI, in its own venv) on a 1,000-page slice, with govhealth run on the same slice.
 
@@ -33,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `benchmarks.h
 
 from benchmarks.harness import DEFAULT_CACHE, ROOT, parse_settings, project_python
 from benchmarks.harness.crawl import GOVHEALTH_SETTINGS, profile_govhealth, run_govhealth
+from benchmarks.harness.floor import run_floor
 from benchmarks.harness.report import (
     compare,
     crawl_targets,
@@ -67,6 +69,7 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, dict[str, st
         "of file descriptors on a 20,000-page site)",
     )
     add("--skip-linkchecker", action="store_true")
+    add("--skip-floor", action="store_true", help="leave out the plain-Scrapy floor run")
     add(
         "--linkinator-skip-external",
         action="store_true",
@@ -108,13 +111,20 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, dict[str, st
 def main_site_runs(
     site: Site, args: argparse.Namespace, python: str, extra: dict[str, str], report: Any
 ) -> None:
-    """govhealth and linkinator on the main site (and the py-spy profile with ``--profile``)."""
+    """govhealth, the plain-Scrapy floor and linkinator on the main site (and py-spy with ``--profile``)."""
     runs = report["runs"]
     gov = finish(
         run_govhealth(site, python, "govhealth", args.timeout, extra),
         site,
     )
     runs.append(gov)
+    if args.skip_floor:
+        report["skipped"]["plain-scrapy"] = "--skip-floor"
+    else:
+        floor = finish(run_floor(site, python, args.timeout), site)
+        runs.append(floor)
+        if not floor.get("error") and not gov.get("error"):
+            report["vs_plain_scrapy"] = compare(gov, floor)
     if args.skip_linkinator:
         report["skipped"]["linkinator"] = "--skip-linkinator"
     else:

@@ -47,6 +47,7 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, tuple[float,
     add = parser.add_argument
     add("--sites", type=int, default=60, help="generated sites (default 60)")
     add("--parallel", type=int, default=8, help="scrapy nightly --parallel (default 8)")
+    add("--workers", type=int, default=1, help="scrapy nightly --workers (default 1; 0: one per core)")
     add("--json", type=Path, help="write every figure to this JSON file")
     add("--keep", action="store_true", help="keep the generated sites, databases and logs")
     add("--seed", type=int, default=2019, help="seed of the site generator")
@@ -140,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine_info(versions),
         "settings": settings,
         "parallel": args.parallel,
+        "workers": args.workers,
         "mix": args.mix,
         "runs": [],
     }

@@ -13,6 +13,8 @@ from scrapy import Spider, signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import deferred_from_coro
 
+from crawler import servergate
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from twisted.internet.defer import Deferred
@@ -101,6 +103,7 @@ class CrawlBudget:
         for middleware in engine.downloader.middleware.middlewares:
             if hasattr(middleware, "cancel_waits"):  # crawler.middlewares.RateLimitMiddleware
                 middleware.cancel_waits()
+        servergate.cancel_waits(self.crawler)  # requests waiting for their server's turn
         return deferred_from_coro(engine.close_spider_async(reason=CLOSE_REASON))
 
 

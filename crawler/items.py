@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
-from pipelines.items import ColumnItem, CrawlEndItem, CrawlStartItem, HomepageItem, LinkItem, PageItem
+from pipelines.items import (
+    ColumnItem,
+    CrawlEndItem,
+    CrawlStartItem,
+    HomepageItem,
+    LinkBatchItem,
+    LinkItem,
+    PageItem,
+)
 
-__all__ = ["ColumnItem", "CrawlEndItem", "CrawlStartItem", "HomepageItem", "LinkItem", "PageItem"]
+__all__ = [
+    "ColumnItem",
+    "CrawlEndItem",
+    "CrawlStartItem",
+    "HomepageItem",
+    "LinkBatchItem",
+    "LinkItem",
+    "PageItem",
+]

@@ -33,7 +33,7 @@ class RecheckSource(Protocol):
     waiting: set[str]
 
     def check_request(
-        self, url: str, method: str = "HEAD", *, recheck: bool = False, depth: int = 0
+        self, url: str, method: str | None = None, *, recheck: bool = False, depth: int = 0
     ) -> Request: ...
 
     def recheck_request(self, url: str) -> Request: ...

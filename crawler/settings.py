@@ -69,8 +69,18 @@ GOVHEALTH_EVIDENCE_MAX_BYTES = _env("GOVHEALTH_EVIDENCE_MAX_BYTES", str(64 * 102
 GOVHEALTH_EVIDENCE_PAGE_BYTES = _env("GOVHEALTH_EVIDENCE_PAGE_BYTES", str(1024 * 1024))
 # int: bytes one crawl may keep aside (on disk) until its verdicts are known; beyond, limit evidence_spool.
 GOVHEALTH_EVIDENCE_SPOOL_BYTES = _env("GOVHEALTH_EVIDENCE_SPOOL_BYTES", str(1024 * 1024 * 1024))
-# int: sites crawled at the same time by `scrapy nightly`.
-GOVHEALTH_NIGHTLY_PARALLEL = _env("GOVHEALTH_NIGHTLY_PARALLEL", "8")
+# int: requests in flight to one server (the registry's `platform` of a site's hosts, else the resolved address)
+# across every crawl of a run: the process's crawls, and with --redis every worker and machine (crawler/servergate.py).
+GOVHEALTH_PER_SERVER_CONCURRENCY = _env("GOVHEALTH_PER_SERVER_CONCURRENCY", "8")
+# float: seconds between the starts of two requests to one server, across every crawl of a run (20/s at most).
+GOVHEALTH_PER_SERVER_DELAY = _env("GOVHEALTH_PER_SERVER_DELAY", "0.05")
+# int: processes sharing a `scrapy nightly` run (0: one per core); a second one starts only when the sites
+# outnumber one process's GOVHEALTH_NIGHTLY_PARALLEL slots (crawler/nightly/workers.py).
+GOVHEALTH_NIGHTLY_WORKERS = _env("GOVHEALTH_NIGHTLY_WORKERS", "0")
+# int: sites crawled at the same time by `scrapy nightly`, in all (its workers share them). 16: the province
+# benchmark (README, Benchmarks) needs 14 to end Guangxi's 183 sites within 4 hours at production politeness, and
+# 16 sites take ~0.7 GB; memory would allow ~60 and two cores ~39.
+GOVHEALTH_NIGHTLY_PARALLEL = _env("GOVHEALTH_NIGHTLY_PARALLEL", "16")
 # int: article pages read per column whose list shows no date at all.
 GOVHEALTH_ARTICLE_PROBES = _env("GOVHEALTH_ARTICLE_PROBES", "3")
 # bool: share external link outcomes across the sites of a run and across runs (link_cache table).
@@ -166,7 +176,15 @@ EXTENSIONS = {
     "crawler.evidence.EvidenceRecorder": 50,  # what the crawl read, kept aside for the evidence archive
 }
 # Only http(s) is ever fetched: a redirect or a link to file:, ftp:, data: or s3: is refused (unsupported_scheme).
-DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "data": None, "s3": None}
+# http(s) goes through the per-server gate (GOVHEALTH_PER_SERVER_CONCURRENCY, crawler/serverlimit.py).
+DOWNLOAD_HANDLERS = {
+    "file": None,
+    "ftp": None,
+    "data": None,
+    "s3": None,
+    "http": "crawler.serverlimit.ServerLimitedDownloadHandler",
+    "https": "crawler.serverlimit.ServerLimitedDownloadHandler",
+}
 ITEM_PIPELINES = {
     "pipelines.findings.FindingsPipeline": 300,  # judges the crawl's items into findings when it ends
     "pipelines.evidence.pipeline.EvidencePipeline": 500,  # archives the proof of each finding (WARC)
@@ -175,6 +193,8 @@ ITEM_PIPELINES = {
 # Scrapy starts CONCURRENT_ITEMS asyncio tasks for every callback's output; our items are tiny and
 # stored at the end, so a handful is plenty (100, the default, cost ~10 % of the CPU in profiles).
 CONCURRENT_ITEMS = 4
+# Scrapy's stats collector without its per-access deprecation shim (crawler/stats.py): 2-3 % of the CPU.
+STATS_CLASS = "crawler.stats.FastStatsCollector"
 # Scrapy re-parses each callback's source to warn about generator return values: ~5 % of the CPU
 # in profiles of nightly runs, for a warning our callbacks never need.
 WARN_ON_GENERATOR_RETURN_VALUE = False

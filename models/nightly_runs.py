@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
@@ -100,3 +100,17 @@ def close_nightly(
         if owned or all_done:
             run.finished_at = utcnow()
             run.status = NIGHTLY_COMPLETE if complete and all_done else NIGHTLY_INTERRUPTED
+
+
+def largest_first(session: Session, sites: list[SiteInfo]) -> list[SiteInfo]:
+    """The sites by the pages of their last inspected run, largest first; sites never inspected keep their order
+    ahead of them (their size is unknown). Started last, a large site alone would hold the end of the night."""
+    latest = (
+        select(func.max(CrawlRun.id))
+        .where(CrawlRun.close_reason.in_(INSPECTED_REASONS))
+        .group_by(CrawlRun.site_id)
+        .scalar_subquery()
+    )
+    rows = session.execute(select(CrawlRun.site_id, CrawlRun.pages).where(CrawlRun.id.in_(latest)))
+    pages = {site_id: count for site_id, count in rows}  # noqa: C416 - dict(result) would take its .keys()
+    return sorted(sites, key=lambda s: -pages[s.id] if s.id in pages else -(2**62))

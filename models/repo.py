@@ -38,6 +38,8 @@ class SiteFields(Protocol):
     def enabled(self) -> bool: ...
     @property
     def contact(self) -> tuple[str, ...] | None: ...
+    @property
+    def platform(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -52,12 +54,13 @@ class SiteInfo:
     domains: tuple[str, ...]
     enabled: bool
     contact: tuple[str, ...] = ()  # notification URLs: they hold secrets, never print them unmasked
+    platform: str | None = None  # sites hosted on one server or CDN share it (crawler/servergate.py)
 
     @classmethod
     def of(cls, site: Site) -> SiteInfo:
         return cls(
             site.id, site.code, site.name, site.url, str(site.level), tuple(site.domains or ()), site.enabled,
-            tuple(site.contact or ()),
+            tuple(site.contact or ()), site.platform,
         )  # fmt: skip
 
 
@@ -85,6 +88,8 @@ def _site_values(row: SiteFields) -> dict[str, object]:
               "organizer": row.organizer, "domains": list(row.domains), "enabled": row.enabled}  # fmt: skip
     if row.contact is not None:  # a file without a contact column keeps the stored contacts
         values["contact"] = list(row.contact)
+    if row.platform is not None:  # likewise the platform ("" in the file clears it)
+        values["platform"] = row.platform or None
     return values
 
 

@@ -26,6 +26,10 @@ class Site(Base):
     contact: Mapped[list[str] | None] = mapped_column(
         JSON, comment="notification URLs (Apprise syntax) of the site's operators; they hold secrets"
     )
+    platform: Mapped[str | None] = mapped_column(
+        String(100),
+        comment="a name shared by sites hosted on one server or CDN (集约化平台): one per-server limit",
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from models.session import acquire_engine, make_sessionmaker, release_engine
 from models.site import ColumnOverride
-from pipelines.items import ColumnItem, CrawlEndItem, CrawlStartItem, HomepageItem, LinkItem
+from pipelines.items import ColumnItem, CrawlEndItem, CrawlStartItem, HomepageItem, LinkBatchItem, LinkItem
 from pipelines.rules.history import fingerprint
 from pipelines.rules.rulesfile import RuleSet
 from pipelines.rules.run import ColumnOverrideRule, judge_run
@@ -61,7 +61,9 @@ class FindingsPipeline:
         return cls(crawler, FindingsConfig.from_settings(crawler.settings))
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, LinkItem):
+        if isinstance(item, LinkBatchItem):
+            self.links.extend(item.links)
+        elif isinstance(item, LinkItem):
             self.links.append(item)
         elif isinstance(item, ColumnItem):
             self.columns.append(item)

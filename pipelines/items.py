@@ -35,7 +35,7 @@ class PageItem:
     title: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per checked target, all alive when a crawl ends
 class LinkItem:
     """A link target's final check: its verdict after any re-check, and the pages that link to it."""
 
@@ -53,6 +53,14 @@ class LinkItem:
         int, ...
     ] = ()  # spool references of its failed checks, in order (README: Evidence archive)
     found_in: int | None = None  # spool reference of the page (or list data) it was first found on
+
+
+@dataclass(frozen=True)
+class LinkBatchItem:
+    """The LinkItems of a crawl in one item: Scrapy's per-item machinery (signals, one task per pipeline) cost
+    ~5 % of a 44,000-target crawl's CPU for items that the findings pipeline only collects."""
+
+    links: tuple[LinkItem, ...]
 
 
 # A column reading is already a plain dataclass of what was read (list pages, items, dates, how it was found).

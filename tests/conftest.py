@@ -101,13 +101,19 @@ def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def register_site(
-    db_url: str, code: str, url: str, name: str = "测试县人民政府", domains: tuple[str, ...] = ()
+    db_url: str,
+    code: str,
+    url: str,
+    name: str = "测试县人民政府",
+    domains: tuple[str, ...] = (),
+    platform: str | None = None,
 ) -> None:
     """Register one site directly (what `scrapy sites import` does for a file)."""
     engine = open_database(db_url)
     try:
         with make_sessionmaker(engine).begin() as session:
-            upsert_sites(session, [SiteRow(code, name, url, "county", None, domains, True, 2)])
+            row = SiteRow(code, name, url, "county", None, domains, True, 2, platform=platform)
+            upsert_sites(session, [row])
     finally:
         engine.dispose()
 

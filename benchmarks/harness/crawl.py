@@ -31,6 +31,8 @@ GOVHEALTH_SETTINGS = {
     "AUTOTHROTTLE_ENABLED": "False",
     "CONCURRENT_REQUESTS": "64",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "32",
+    "GOVHEALTH_PER_SERVER_CONCURRENCY": "32",  # one local server: the per-site figure, as before the limit
+    "GOVHEALTH_PER_SERVER_DELAY": "0",
     "GOVHEALTH_RECHECK_DELAY": "1",
     "LOG_LEVEL": "WARNING",
 }

@@ -34,6 +34,7 @@ NIGHTLY_SETTINGS = {
     "DOWNLOAD_DELAY": "0",
     "AUTOTHROTTLE_ENABLED": "False",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+    "GOVHEALTH_PER_SERVER_DELAY": "0",  # each site has its own address; its limit is the per-site one
     "GOVHEALTH_RECHECK_DELAY": "1",
     "LOG_LEVEL": "WARNING",
 }
@@ -103,14 +104,16 @@ def scrapy_command(python: str, wrapper: Path | None) -> list[str]:
 
 
 def nightly_command(
-    python: str, parallel: int, settings: dict[str, str], wrapper: Path | None = None
+    python: str, parallel: int, settings: dict[str, str], wrapper: Path | None = None, workers: int = 1
 ) -> list[str]:
-    """`scrapy nightly --parallel N` with the settings."""
+    """`scrapy nightly --parallel N --workers W` with the settings."""
     return [
         *scrapy_command(python, wrapper),
         "nightly",
         "--parallel",
         str(parallel),
+        "--workers",
+        str(workers),
         *settings_args(settings),
     ]
 
@@ -130,9 +133,9 @@ def run_nightly(
         env = {**os.environ, "GOVHEALTH_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
         print(f"[{label}] registering {len(sites)} sites in {mask(url)} ...", flush=True)
         import_seconds = register_sites(sites, work, python, env)
-        command = nightly_command(python, args.parallel, settings, args.scrapy_wrapper)
+        command = nightly_command(python, args.parallel, settings, args.scrapy_wrapper, args.workers)
         print(
-            f"[{label}] scrapy nightly --parallel {args.parallel} ({len(sites)} sites, "
+            f"[{label}] scrapy nightly --parallel {args.parallel} --workers {args.workers} ({len(sites)} sites, "
             f"{sum(s.pages for s in sites):,} pages) ...",
             flush=True,
         )
@@ -241,7 +244,7 @@ def profile_nightly(
         register_sites(sites, pdir, python, env)
         out = (args.json.parent if args.json else work) / "nightly.pyspy.txt"
         command = py_spy_record(
-            binary, out, nightly_command(python, args.parallel, settings, args.scrapy_wrapper)
+            binary, out, nightly_command(python, args.parallel, settings, args.scrapy_wrapper, args.workers)
         )
         print(f"[profile] scrapy nightly under py-spy into {out} ...", flush=True)
         proc = subprocess.run(command, cwd=ROOT, env=env, check=False, capture_output=True, text=True)

@@ -51,6 +51,8 @@ def add_rates(r: dict[str, Any]) -> dict[str, Any]:
             if r.get(key) is not None:
                 r[name] = round(r[key] / wall, 1)
         r["cpu_utilisation"] = round(r.get("cpu_seconds", 0) / wall, 2)
+    if r.get("targets") and r.get("cpu_seconds") is not None:
+        r["cpu_ms_per_target"] = round(r["cpu_seconds"] * 1000 / r["targets"], 2)
     r["peak_rss_mb"] = round(r.get("peak_rss_bytes", 0) / 2**20, 1)
     return r
 
@@ -106,6 +108,7 @@ def print_table(title: str, runs: list[dict[str, Any]]) -> None:
         "links/s",
         "targets/s",
         "CPU s",
+        "CPU ms/target",
         "CPU %",
         "peak RSS MB",
         "other CPU s",
@@ -123,6 +126,7 @@ def print_table(title: str, runs: list[dict[str, Any]]) -> None:
             fmt(r.get("links_per_s"), 0),
             fmt(r.get("targets_per_s"), 0),
             fmt(r.get("cpu_seconds"), 1),
+            fmt(r.get("cpu_ms_per_target"), 2),
             fmt(round(100 * r["cpu_utilisation"]) if "cpu_utilisation" in r else None),
             fmt(r.get("peak_rss_mb"), 1),
             fmt(r.get("other_cpu_seconds"), 1),
@@ -150,6 +154,7 @@ def compare(gov: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
     """govhealth's speed (wall time) and memory ratios against another tool's run."""
     return {
         "speed_ratio": round(other["wall_seconds"] / gov["wall_seconds"], 2),  # >1: govhealth faster
+        "cpu_ratio": round(gov["cpu_seconds"] / other["cpu_seconds"], 2),  # <1: govhealth spends less CPU
         "memory_ratio": round(gov["peak_rss_bytes"] / other["peak_rss_bytes"], 2),  # <1: govhealth smaller
     }
 
@@ -190,6 +195,7 @@ def crawl_targets(report: dict[str, Any]) -> dict[str, bool]:
     targets = {
         "requests_per_s >= 300": (gov.get("requests_per_s") or 0) >= 300,
         "peak_rss_mb <= 300": gov["peak_rss_mb"] <= 300,
+        "cpu_ms_per_target <= 1.0": (gov.get("cpu_ms_per_target") or 99) <= 1.0,
     }
     if "vs_linkinator" in report:
         targets["speed >= 2x linkinator"] = report["vs_linkinator"]["speed_ratio"] >= 2
@@ -211,10 +217,13 @@ def print_crawl_summary(report: dict[str, Any]) -> None:
         f"{s['missing']} missing (404), served by {s['server']}"
     )
     print_table("results (rates are per second of wall time; links = (page, target) pairs)", runs)
-    for name in ("vs_linkinator", "vs_linkchecker"):
+    for name in ("vs_linkinator", "vs_plain_scrapy", "vs_linkchecker"):
         if name in report:
             c = report[name]
-            print(f"{name}: govhealth is {c['speed_ratio']}x as fast, uses {c['memory_ratio']}x the memory")
+            print(
+                f"{name}: govhealth is {c['speed_ratio']}x as fast, spends {c.get('cpu_ratio')}x the CPU, "
+                f"uses {c['memory_ratio']}x the memory"
+            )
     for r in runs:
         if r.get("error"):
             print(f"{r['label']}: {r['error']}")

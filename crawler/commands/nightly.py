@@ -1,16 +1,18 @@
-"""`scrapy nightly [--codes A,B] [--level L] [--resume]`: inspect every enabled site in one process.
+"""`scrapy nightly [--codes A,B] [--level L] [--resume] [--workers N]`: inspect every enabled site.
 
 Sites run in parallel (GOVHEALTH_NIGHTLY_PARALLEL at a time), each in its own crawler with its own
 politeness limits and budgets, so one slow or huge site cannot starve the others. A site that fails
 is recorded and the others go on. `--resume` continues the last unfinished nightly run, skipping the
 sites it already finished. Exit status 0 means every selected site was inspected. With GOVHEALTH_REPORT_DIR
-set, the visual report (`scrapy report`) is written there at the end.
+set, the visual report (`scrapy report`) is written there at the end. `--workers N` (GOVHEALTH_NIGHTLY_WORKERS,
+default one per core) shares the run between N processes (crawler/nightly/workers.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -23,16 +25,29 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from scrapy.exceptions import UsageError
 from scrapy_redis.connection import get_redis
 
+from crawler import servergate
 from crawler.cli import GovHealthCommand
 from crawler.config import as_of_date, check_crawl_settings, rules_from_settings
 from crawler.distributed import RedisLinkCache, seed_sites, site_queue
 from crawler.linkcache import LinkCache, cache_ttls
 from crawler.nightly.results import SUMMARY_COLUMNS, SiteResult
-from crawler.nightly.scheduler import Scheduler
+from crawler.nightly.scheduler import ProgressView, Scheduler
 from crawler.nightly.sources import ListedSites, RedisSites, SiteSource, parse_codes, plan_nightly
+from crawler.nightly.workers import (
+    WorkerPool,
+    effective_workers,
+    passthrough_settings,
+    private_redis,
+    report_line,
+    site_report,
+    worker_command,
+    worker_env,
+    worker_parallel,
+)
 from crawler.notify.config import NotifyConfig
 from crawler.notify.service import notify
 from crawler.report.build import build_report
+from crawler.servergate import LocalServerGate, RedisServerGate, ServerLimitConfig
 from crawler.tables import print_table
 from models.errors import GovHealthError
 from models.nightly import INSPECTED_REASONS
@@ -51,7 +66,10 @@ class Command(GovHealthCommand):
     requires_crawler_process = True
 
     def syntax(self) -> str:
-        return "[--codes A,B] [--level department|city|county] [--resume] [--parallel N] [--redis [--seed]] [--notify]"
+        return (
+            "[--codes A,B] [--level department|city|county] [--resume] [--parallel N] [--workers N] "
+            "[--redis [--seed]] [--notify]"
+        )
 
     def short_desc(self) -> str:
         return "Inspect every enabled site (sites in parallel, each polite); resumable; multi-machine with --redis"
@@ -64,6 +82,15 @@ class Command(GovHealthCommand):
         parser.add_argument(
             "--parallel", type=int, help="sites at a time (default GOVHEALTH_NIGHTLY_PARALLEL)"
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            help="processes sharing the run (default GOVHEALTH_NIGHTLY_WORKERS; 0: one per core)",
+        )
+        parser.add_argument("--worker-report", action="store_true", help=argparse.SUPPRESS)  # a pool's worker
+        parser.add_argument(
+            "--server-share", type=int, default=0, help=argparse.SUPPRESS
+        )  # its share of a server
         parser.add_argument(
             "--redis",
             action="store_true",
@@ -78,11 +105,17 @@ class Command(GovHealthCommand):
 
     def handle(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
-        parallel = opts.parallel or self.settings.getint("GOVHEALTH_NIGHTLY_PARALLEL", 8)
+        parallel = opts.parallel or self.settings.getint("GOVHEALTH_NIGHTLY_PARALLEL", 16)
         if parallel < 1:
             raise UsageError("--parallel must be >= 1")
         if opts.seed and not opts.redis:
             raise UsageError("--seed goes with --redis")
+        workers = opts.workers
+        if workers is None:  # a machine of a distributed run starts one worker unless told otherwise
+            workers = 1 if opts.redis else self.settings.getint("GOVHEALTH_NIGHTLY_WORKERS", 0)
+        if workers < 0:
+            raise UsageError("--workers must be >= 0 (0: one per core)")
+        opts.workers = workers or os.cpu_count() or 1
         check_crawl_settings(self.settings)  # one error line now, not a failure per site
         evidence = EvidenceConfig.from_settings(self.settings)
         if evidence.enabled and not opts.seed:
@@ -110,8 +143,16 @@ class Command(GovHealthCommand):
         server = self.redis() if opts.redis else None
         if server is not None and not opts.seed:
             nightly_id = None
+            queued = len(site_queue(server))
+            if not opts.worker_report and (n := effective_workers(opts.workers, queued, parallel)) > 1:
+                print(f"== {n} workers: {queued} sites queued", flush=True)
+                url = self.settings.get("REDIS_URL") or os.environ.get("GOVHEALTH_REDIS_URL", "")
+                self.run_pool(n, parallel, url, started, None, [], owned=False)
+                return
+            self.install_server_gate(server, opts.server_share)
             source: SiteSource = RedisSites(self.session, server)
-            print(f"== worker: {len(site_queue(server))} sites queued", flush=True)
+            if not opts.worker_report:
+                print(f"== worker: {queued} sites queued", flush=True)
         else:
             with self.session(write=True) as session:
                 nightly_id, sites, skipped = plan_nightly(
@@ -121,33 +162,116 @@ class Command(GovHealthCommand):
                 pushed = seed_sites(server, nightly_id, sites, resume=opts.resume)
                 print(f"== nightly run {nightly_id}: queued {pushed} sites for the workers", flush=True)
                 return
+            n = effective_workers(opts.workers, len(sites), parallel)
+            if n > 1 and shutil.which("redis-server") is None:
+                print(
+                    "redis-server is not installed: one worker (apt-get install redis-server)",
+                    file=sys.stderr,
+                )
+                n = 1
             print(
                 f"== nightly run {nightly_id}: {len(sites)} sites to inspect"
-                + (f", {skipped} already done" if skipped else ""),
+                + (f", {skipped} already done" if skipped else "")
+                + (f", {n} workers" if n > 1 else ""),
                 flush=True,
             )
+            if n > 1:
+                with private_redis() as url:
+                    seed_sites(Redis.from_url(url), nightly_id, sites)
+                    self.run_pool(n, parallel, url, started, nightly_id, sites, owned=True)
+                return
             source = ListedSites(sites, nightly_id)
         cache = self.link_cache(server)
         assert self.crawler_process is not None
-        scheduler = Scheduler(
-            self.crawler_process, source, parallel, cache, ConsoleProgress(), started=started
-        )
+        view: ProgressView = ReportProgress() if opts.worker_report else ConsoleProgress()
+        scheduler = Scheduler(self.crawler_process, source, parallel, cache, view, started=started)
         scheduler.run().addBoth(self._stop)
         self.crawler_process.start(stop_after_crawl=False, install_signal_handlers=True)
+        hits = lookups = 0
         if cache is not None:
             cache.close()
-            lookups = cache.hits + cache.misses
-            if lookups:
-                print(
-                    f"link cache: {cache.hits} of {lookups} external targets answered from the cache "
-                    f"({cache.hits / lookups:.0%})"
-                )
+            hits, lookups = cache.hits, cache.hits + cache.misses
         ids = {nightly_id} if nightly_id is not None else source.nightly_ids()
-        complete = self.finish(ids, scheduler, owned=nightly_id is not None)
+        if opts.worker_report:  # the pool's parent prints the summary and writes the report
+            print(
+                report_line(
+                    "worker", {"nightly_ids": sorted(ids), "cache_hits": hits, "cache_lookups": lookups}
+                )
+            )
+            results = list(scheduler.results.values())
+            self.close_runs(
+                ids, results, complete=not scheduler.interrupted and all(r.done for r in results), owned=False
+            )
+            self.exitcode = 0 if all(r.done for r in results) and not scheduler.interrupted else 1
+            return
+        print_cache_line(hits, lookups)
+        complete = self.finish(
+            ids, list(scheduler.results.values()), scheduler.interrupted, owned=nightly_id is not None
+        )
         self.exitcode = 0 if complete else 1
+        self.write_report()
+
+    def write_report(self) -> None:
+        assert self.settings is not None
         if report_dir := self.settings.get("GOVHEALTH_REPORT_DIR"):
             result = build_report(self.settings, self.session, Path(report_dir))
             print(f"report of {result.sites} sites: {result.index.resolve()}")
+
+    def install_server_gate(self, server: Redis, share: int = 0) -> None:
+        """The per-server limit of a run shared by workers and machines (crawler/servergate.py).
+
+        The ``share`` workers of one machine's pool, alone on the run, each keep 1/share of every server's limit
+        (concurrency, and spacing times ``share``) in their own process: the sum never exceeds it, and no request
+        waits for a Redis round trip (which cost a fifth of the CPU of two workers). Workers of a multi-machine
+        run, and limits too small to split, take every turn from Redis.
+        """
+        assert self.settings is not None
+        config = ServerLimitConfig.from_settings(self.settings)
+        if share > 1 and config.concurrency // share >= 1:
+            servergate.install_gate(LocalServerGate(config.concurrency // share, config.delay * share))
+            return
+        lease = self.settings.getfloat("DOWNLOAD_TIMEOUT", 30) + 15  # a dead worker's turns come back
+        servergate.install_gate(RedisServerGate(server, config.concurrency, config.delay, lease))
+
+    def run_pool(
+        self,
+        n: int,
+        parallel: int,
+        url: str,
+        started: float,
+        nightly_id: int | None,
+        sites: list[Any],
+        *,
+        owned: bool,
+    ) -> None:
+        """Run ``n`` worker processes on the Redis queue at ``url``; one progress display, one summary."""
+        settings = passthrough_settings(sys.argv[1:], drop=frozenset({"REDIS_URL"}) if owned else frozenset())
+        command = worker_command(worker_parallel(parallel, n), settings, server_share=n if owned else 0)
+        pool = WorkerPool(command, worker_env(url), n)
+        view = ConsoleProgress()
+        results = {s.code: SiteResult(s.code, s.name) for s in sites}  # never started: "not run"
+        view.start(len(sites))
+
+        def on_site(result: SiteResult) -> None:
+            results[result.code] = result
+            done = len(pool.results)
+            view.site_finished(result.line(done, len(sites)), done, result)
+
+        def on_status() -> None:
+            elapsed = max(time.monotonic() - started, 1e-6)
+            pages = sum(r.pages for r in pool.results.values())
+            view.status(
+                f"sites {len(pool.results)}/{len(sites) or '?'} · {pages / elapsed:.1f} pages/s · {n} workers"
+            )
+
+        codes = pool.run(on_site, on_status, view.interval, lambda line: print(line, flush=True))
+        view.stop()
+        print_cache_line(pool.cache_hits, pool.cache_lookups)
+        ids = {nightly_id} if nightly_id is not None else pool.nightly_ids
+        interrupted = pool.interrupted or any(code not in (0, 1) for code in codes)
+        complete = self.finish(ids, list(results.values()), interrupted, owned=owned)
+        self.exitcode = 0 if complete and not any(codes) else 1
+        self.write_report()
 
     def redis(self) -> Redis:
         assert self.settings is not None
@@ -175,18 +299,22 @@ class Command(GovHealthCommand):
 
         if reactor.running:
             reactor.stop()
+        else:  # nothing to crawl (a worker finding the queue empty): the scheduler ended before the reactor ran
+            reactor.callWhenRunning(reactor.stop)
         return result
 
-    def finish(self, ids: set[int], scheduler: Scheduler, *, owned: bool) -> bool:
+    def close_runs(self, ids: set[int], results: list[SiteResult], *, complete: bool, owned: bool) -> None:
+        with self.session(write=True) as session:
+            summary = {r.code: r.summary() for r in results}
+            close_nightly(session, ids, summary, complete=complete, owned=owned)
+
+    def finish(self, ids: set[int], results: list[SiteResult], interrupted: bool, *, owned: bool) -> bool:
         """Record the outcome and print the summary table; True if every site was inspected.
 
         In distributed mode (not ``owned``) a nightly run is complete once every site of it is done.
         """
-        results = list(scheduler.results.values())
-        complete = not scheduler.interrupted and all(r.done for r in results)
-        with self.session(write=True) as session:
-            summary = {r.code: r.summary() for r in results}
-            close_nightly(session, ids, summary, complete=complete, owned=owned)
+        complete = not interrupted and all(r.done for r in results)
+        self.close_runs(ids, results, complete=complete, owned=owned)
         label = ", ".join(str(i) for i in sorted(ids)) or "-"
         print_table(
             [r.row() for r in results],
@@ -224,7 +352,7 @@ class ConsoleProgress:
         self.progress.start()
         self.task_id = self.progress.add_task("sites", total=total or None)
 
-    def site_finished(self, line: str, done: int) -> None:
+    def site_finished(self, line: str, done: int, result: SiteResult) -> None:
         if self.progress:
             self.progress.console.print(line)
             self.progress.update(self.task_id, completed=done)
@@ -240,3 +368,28 @@ class ConsoleProgress:
     def stop(self) -> None:
         if self.progress:
             self.progress.stop()
+
+
+class ReportProgress:
+    """A pool worker's progress: one JSON line per finished site on stdout, for the parent (workers.py)."""
+
+    interval = 30.0
+
+    def start(self, total: int) -> None:
+        pass
+
+    def site_finished(self, line: str, done: int, result: SiteResult) -> None:
+        print(site_report(result), flush=True)
+
+    def status(self, text: str) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+def print_cache_line(hits: int, lookups: int) -> None:
+    if lookups:
+        print(
+            f"link cache: {hits} of {lookups} external targets answered from the cache ({hits / lookups:.0%})"
+        )

@@ -19,7 +19,7 @@ from pipelines.rules.contacts import mask_contact
 from pipelines.rules.metas import code_mismatch
 from pipelines.rules.registry import SiteFileError, read_site_file
 
-FIELDS = ("code", "name", "level", "enabled", "url", "domains", "contact", "declared_code")
+FIELDS = ("code", "name", "level", "enabled", "url", "domains", "contact", "platform", "declared_code")
 
 
 class Command(GovHealthCommand):
@@ -65,6 +65,7 @@ class Command(GovHealthCommand):
                 "url": s.url,
                 "domains": "|".join(s.domains),
                 "contact": " | ".join(mask_contact(c) for c in s.contact),  # never a password or token
+                "platform": s.platform or "",
                 # the SiteIDCode the homepage declared at the latest crawl, when it names another code
                 "declared_code": code if code_mismatch(code := declared.get(s.id), s.code) else "",
             }

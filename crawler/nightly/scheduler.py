@@ -29,7 +29,7 @@ class ProgressView(Protocol):
         """Seconds between two status updates."""
 
     def start(self, total: int) -> None: ...
-    def site_finished(self, line: str, done: int) -> None: ...
+    def site_finished(self, line: str, done: int, result: SiteResult) -> None: ...
     def status(self, text: str) -> None: ...
     def stop(self) -> None: ...
 
@@ -109,7 +109,7 @@ class Scheduler:
         result.record(outcome, stats)
         if isinstance(outcome, Failure):
             logger.error("site %s failed: %s", site.code, outcome.getErrorMessage())
-        self.view.site_finished(result.line(self.done, self.total), self.done)
+        self.view.site_finished(result.line(self.done, self.total), self.done, result)
         self.start_next()
 
     def report(self) -> None:

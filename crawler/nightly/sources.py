@@ -11,7 +11,7 @@ from redis import Redis
 from sqlalchemy.orm import Session
 
 from crawler.distributed import pop_site
-from models.nightly_runs import open_nightly, resume_nightly
+from models.nightly_runs import largest_first, open_nightly, resume_nightly
 from models.repo import SiteInfo, UnknownSiteError, get_site
 
 logger = logging.getLogger(__name__)
@@ -30,12 +30,15 @@ def plan_nightly(
 ) -> tuple[int, list[SiteInfo], int]:
     """Open (or resume) the nightly run and pick the sites still to inspect: (nightly id, sites, already done).
 
+    The sites come largest first (by their last run's pages), so that no large site starts at the end of the night.
+
     ``codes`` and ``level`` select the sites of a new run; a resumed run keeps the sites it was opened with.
     """
     if resume:
-        return resume_nightly(session)
+        nightly_id, sites, done = resume_nightly(session)
+        return nightly_id, largest_first(session, sites), done
     nightly_id, sites = open_nightly(session, codes=codes, level=level)
-    return nightly_id, sites, 0
+    return nightly_id, largest_first(session, sites), 0
 
 
 class SiteSource(ABC):

@@ -1,4 +1,4 @@
-"""Link checks of the portal spider: HEAD (then GET when needed), the shared link cache, verdicts into the ledger.
+"""Link checks of the portal spider: GET for pages, HEAD (then GET when needed) for the rest, the link cache, verdicts.
 
 Reads nothing itself; the check body budget is CHECK_BODY_BYTES (crawler/bodycap.py stops there).
 """
@@ -16,7 +16,7 @@ from twisted.python.failure import Failure
 from crawler.recheck import RECHECK_SLOT
 from crawler.transport import transport_error
 from pipelines.rules.kinds import LinkState, PageKind, ResourceType
-from pipelines.rules.links import Observation, Verdict, classify, needs_get
+from pipelines.rules.links import Observation, Verdict, classify, first_check_method, needs_get
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from crawler.budgets import CrawlBudget
     from crawler.evidence import EvidenceRecorder
     from crawler.linkcache import MemoryLinkCache
+    from crawler.portal.frontier import Frontier
     from pipelines.rules.judge import ColumnReading
     from pipelines.rules.ledger import LinkLedger
 
@@ -31,6 +32,7 @@ CHECK_BODY_BYTES = 64 * 1024  # enough to recognise an error page or an anti-bot
 # Error answers reach the callbacks; redirects (3xx) are still followed by RedirectMiddleware,
 # which handle_httpstatus_all would switch off.
 ERROR_STATUSES = [*range(400, 600)]
+FRONTIER_META = "govhealth_frontier"  # a request of the frontier's window (crawler/portal/frontier.py)
 
 
 class LinkChecker:
@@ -50,9 +52,17 @@ class LinkChecker:
         @property
         def evidence(self) -> EvidenceRecorder | None: ...
 
+        frontier: Frontier
+
+        def feed(self) -> Iterator[Request]: ...
+
     def check_request(
-        self, url: str, method: str = "HEAD", *, recheck: bool = False, depth: int = 0
+        self, url: str, method: str | None = None, *, recheck: bool = False, depth: int = 0
     ) -> Request:
+        """The check of ``url``; without ``method``, GET for a plain page link and HEAD for the rest."""
+        if method is None:
+            entry = self.ledger.get(url)
+            method = first_check_method(url, entry.resource_type if entry else ResourceType.OTHER)
         meta: dict[str, Any] = {
             "handle_httpstatus_list": ERROR_STATUSES,
             "govhealth_target": url,
@@ -100,24 +110,33 @@ class LinkChecker:
             self.crawler.engine.crawl(self.check_request(url))
 
     def on_check(self, response: Response) -> Iterator[Request]:
+        if response.meta.get(FRONTIER_META):
+            self.frontier.answered()
         target = response.meta["govhealth_target"]
         obs = self.observe(response, target)
         if response.request is not None and response.request.method == "HEAD" and needs_get(obs):
             yield self.check_request(target, "GET", recheck=response.meta.get("govhealth_recheck", False))
-            return
-        verdict = classify(obs)
-        self.record(
-            target,
-            verdict,
-            response.status,
-            recheck=response.meta.get("govhealth_recheck", False),
-            evidence=self.keep_failed(response, verdict),
-        )
+        else:
+            verdict = classify(obs)
+            self.record(
+                target,
+                verdict,
+                response.status,
+                recheck=response.meta.get("govhealth_recheck", False),
+                evidence=self.keep_failed(response, verdict),
+            )
+        yield from self.feed()
 
     def on_error(self, failure: Failure) -> Iterator[Request]:
         request = failure.request  # type: ignore[attr-defined]
+        if request.meta.get(FRONTIER_META):
+            self.frontier.answered()
         if self.budget.time_up and isinstance(failure.value, IgnoreRequest):
             return  # dropped unsent at the time budget: left unchecked, not judged
+        yield from self.judge_failure(request, failure)
+        yield from self.feed()
+
+    def judge_failure(self, request: Request, failure: Failure) -> Iterator[Request]:
         target = request.meta["govhealth_target"]
         error = transport_error(failure)
         if (column := self.columns.get(target)) is not None and column.page_kind == PageKind.PENDING:

@@ -14,17 +14,20 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 from scrapy.settings import SETTINGS_PRIORITIES
 
+from crawler import servergate
 from crawler.budgets import CrawlBudget
 from crawler.config import PortalConfig
 from crawler.evidence import EvidenceRecorder
-from crawler.items import CrawlEndItem, CrawlStartItem, HomepageItem, LinkItem, PageItem
+from crawler.items import CrawlEndItem, CrawlStartItem, HomepageItem, LinkBatchItem, LinkItem, PageItem
 from crawler.linkcache import MemoryLinkCache
-from crawler.portal.checks import ERROR_STATUSES, LinkChecker
+from crawler.portal.checks import ERROR_STATUSES, FRONTIER_META, LinkChecker
 from crawler.portal.columns import ColumnReader
+from crawler.portal.frontier import Frontier
 from crawler.portal.hosts import SiteHosts
 from crawler.recheck import RECHECK_SLOT
 from crawler.robots import HOMEPAGE_META, RobotsPolicy
@@ -117,6 +120,7 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.setup(PortalConfig.from_settings(crawler.settings), crawler.settings)
+        crawler.signals.connect(spider.refill, signal=signals.spider_idle)
         return spider
 
     def setup(self, config: PortalConfig, settings: BaseSettings) -> None:
@@ -131,6 +135,7 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
         self.homepage = normalize_url(self.site.url)
         self.ledger = LinkLedger(self.homepage, config.sources_cap)
         self.hosts = SiteHosts(self.homepage, self.site.domains)
+        servergate.KEYS.register(self.hosts.own_hosts, self.site.platform)  # one server limit for a platform
         self.pages_scheduled = 0
         self.parsed: set[str] = set()
         self.parsed_bodies: set[bytes] = set()
@@ -147,6 +152,7 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
         self.homepage_dated = 0
         self.homepage_evidence: tuple[int, ...] = ()
         self.page_depths: dict[str, int] = {}  # pages requested to be read, by depth
+        self.frontier = Frontier()  # found, not yet requested (crawler/portal/frontier.py)
 
     @functools.cached_property
     def budget(self) -> CrawlBudget:
@@ -200,24 +206,9 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
             await engine.scraper.start_itemproc_async(item, response=None)
 
     def end_items(self, reason: str) -> Iterator[Any]:
-        """A LinkItem per checked target, a ColumnItem per column, the HomepageItem, then the CrawlEndItem."""
+        """The LinkItems of the checked targets (one batch), a ColumnItem per column, the HomepageItem, the CrawlEndItem."""
         self.ledger.mark_unconfirmed()
-        for target in self.ledger.checked():
-            assert target.verdict is not None
-            yield LinkItem(
-                url=target.url,
-                resource_type=target.resource_type,
-                internal=target.internal,
-                verdict=target.verdict,
-                status=target.status,
-                attempts=target.attempts,
-                link_text=target.link_text,
-                sources=tuple(target.sources),
-                source_count=target.source_count,
-                on_homepage=target.on_homepage,
-                evidence=tuple(target.evidence),
-                found_in=target.found_in,
-            )
+        yield LinkBatchItem(tuple(self.link_items()))
         yield from self.columns.values()
         yield HomepageItem(
             self.homepage,
@@ -251,6 +242,24 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
                 self.homepage,
                 declared,
                 self.site.code,
+            )
+
+    def link_items(self) -> Iterator[LinkItem]:
+        for target in self.ledger.checked():
+            assert target.verdict is not None
+            yield LinkItem(
+                url=target.url,
+                resource_type=target.resource_type,
+                internal=target.internal,
+                verdict=target.verdict,
+                status=target.status,
+                attempts=target.attempts,
+                link_text=target.link_text,
+                sources=tuple(target.sources),
+                source_count=target.source_count,
+                on_homepage=target.on_homepage,
+                evidence=tuple(target.evidence),
+                found_in=target.found_in,
             )
 
     async def start(self) -> AsyncIterator[Any]:
@@ -340,13 +349,39 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
             self.hit_budget("max_pages")
         elif crawlable:
             self.pages_scheduled += 1
-            yield self.page_request(url, depth)
+            self.frontier.push(url, depth, page=True)
+            yield from self.feed()
             return
-        yield self.check_request(url, depth=depth)
+        self.frontier.push(url, depth, page=False)
+        yield from self.feed()
+
+    def feed(self) -> Iterator[Request]:
+        """Requests for the frontier's next targets, while its window has room."""
+        for url, depth, page in self.frontier.take():
+            request = self.page_request(url, depth) if page else self.check_request(url, depth=depth)
+            request.meta[FRONTIER_META] = True
+            yield request
+
+    def refill(self, spider: Spider) -> None:
+        """spider_idle: nothing is in flight, so the window is empty; hand Scrapy the frontier's next targets."""
+        if spider is not self or not self.frontier or self.budget.time_up:
+            return
+        self.frontier.idle()
+        engine = self.crawler.engine
+        assert engine is not None
+        for request in self.feed():
+            engine.crawl(request)
+        raise DontCloseSpider
 
     # -- callbacks -----------------------------------------------------------------------------------
 
     def parse_page(self, response: Response) -> Iterator[Any]:
+        if response.meta.get(FRONTIER_META):
+            self.frontier.answered()
+        yield from self.read_page(response)
+        yield from self.feed()
+
+    def read_page(self, response: Response) -> Iterator[Any]:
         target = response.meta["govhealth_target"]
         depth = response.meta["govhealth_depth"]
         verdict = self.judge(response, target)

@@ -20,6 +20,8 @@ from scrapy.exceptions import StopDownload
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from crawler import servergate
+from crawler.serverlimit import WAIT_META
 from crawler.transport import transport_error
 from pipelines.probe_items import ProbeItem
 from pipelines.rules.links import detect_anti_bot_gate
@@ -80,6 +82,8 @@ class ProbeSpider(Spider):
         self.sites = list(sites)
         # the registered homepages may be on private addresses; nothing else may (crawler/netguard.py)
         self.own_hosts = frozenset(urlsplit(site.url).hostname or "" for site in self.sites) - {""}
+        for site in self.sites:  # probes of sites on one platform share its per-server limit
+            servergate.KEYS.register(frozenset({urlsplit(site.url).hostname or ""}) - {""}, site.platform)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -117,7 +121,9 @@ class ProbeSpider(Spider):
     def on_left(self, request: Request, spider: Spider) -> None:
         meta = request.meta  # RedirectMiddleware copies it into the next hop after this signal
         if "probe_hop_started" in meta:
-            meta["probe_spent"] = meta.get("probe_spent", 0.0) + monotonic() - meta.pop("probe_hop_started")
+            # the wait for the server's turn (sites sharing a server, crawler/servergate.py) is ours, not the site's
+            hop = monotonic() - meta.pop("probe_hop_started") - meta.pop(WAIT_META, 0.0)
+            meta["probe_spent"] = meta.get("probe_spent", 0.0) + max(hop, 0.0)
 
     def on_bytes(self, data: bytes, request: Request, spider: Spider) -> None:
         """A huge or endless homepage has answered once GOVHEALTH_MAX_PAGE_BYTES have arrived."""

@@ -17,7 +17,7 @@ from pipelines.rules.links import Verdict
 _FINAL_ERRORS = frozenset({"private_address", "robots_disallowed", "unsupported_scheme", "unconfirmed"})
 
 
-@dataclass
+@dataclass(slots=True)  # one per distinct target: ~400 bytes less each than a __dict__
 class Target:
     """One distinct link target and everything known about it in this run."""
 

@@ -72,7 +72,7 @@ def test_two_workers_match_a_single_process(
     env = {**nightly_env(db_url), "GOVHEALTH_AS_OF": "2018-01-05"}
     register_all(db_url, farm)
     external_site.reset()
-    single = scrapy("nightly", "--parallel", "3", *FAST, db_url=db_url, env_extra=env)
+    single = scrapy("nightly", "--workers", "1", "--parallel", "3", *FAST, db_url=db_url, env_extra=env)
     assert single.returncode == 0, single.stderr
     single_hits = dict(external_site.hits)
     expected = findings(db_url)

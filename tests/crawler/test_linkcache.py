@@ -47,13 +47,9 @@ def test_external_targets_checked_once_per_run_and_ok_ones_reused(
         first = scrapy(*args, db_url=db_url, env_extra=nightly_env(db_url))
         assert first.returncode == 0, first.stderr
         hits = dict(external_site.hits)
-        # one check each, as for a single site: HEAD then GET (an HTML answer is read), and a 404 is re-checked once
-        assert hits == {
-            ("HEAD", "/x.html"): 1,
-            ("GET", "/x.html"): 1,
-            ("HEAD", "/gone.html"): 1,
-            ("GET", "/gone.html"): 2,
-        }
+        # one check each, as for a single site: a page link is fetched with GET straight away (no HEAD first),
+        # and a 404 is re-checked once
+        assert hits == {("GET", "/x.html"): 1, ("GET", "/gone.html"): 2}
         assert first.stdout.count("1 broken") == SITES, "every site still gets its own broken-link finding"
 
         external_site.reset()
@@ -160,7 +156,7 @@ def test_a_crawl_stops_waiting_for_a_target_nobody_answers(
     stats = crawler.stats.get_stats()
     assert stats["govhealth/linkcache/wait_timeouts"] == 1
     assert stats.get("govhealth/budget/max_seconds") is None
-    assert external_site.hits[("HEAD", "/x.html")] == 1, "checked here once the wait ran out"
+    assert external_site.hits[("GET", "/x.html")] == 1, "checked here once the wait ran out"
     spider = crawler.spider
     assert spider.ledger.get(target).verdict.state is LinkState.OK
     cache.publish(target, Verdict(LinkState.BROKEN, "http_error", "HTTP 404 on GET"), 404)  # the late answer

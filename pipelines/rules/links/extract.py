@@ -57,6 +57,23 @@ def _resolve(base: str, ref: str | None, encoding: str) -> str | None:
     return _joined(base, ref, encoding)
 
 
+def _resolve_shared(base: str, origin: str, ref: str | None, encoding: str) -> str | None:
+    """``_resolve``, remembered across pages for the references whose result does not depend on the page:
+    root-relative ones (only the origin matters) and absolute http(s) ones (nothing of the base matters)."""
+    if not ref:
+        return None
+    if ref[0] == "/" and ref[1:2] not in ("/", "\\"):
+        return _resolve_cached(origin, ref, encoding)
+    if ref.startswith(("http://", "https://")):
+        return _resolve_cached("", ref, encoding)
+    return _resolve(base, ref, encoding)
+
+
+@lru_cache(maxsize=65536)  # a site's menus, footers and sidebars repeat on every page (~20 links a page)
+def _resolve_cached(base: str, ref: str, encoding: str) -> str | None:
+    return _resolve(base or "http://x/", ref, encoding)
+
+
 @lru_cache(maxsize=65536)  # pages of a site link the same targets, and mostly root-relative or absolute
 def _joined(base: str, ref: str, encoding: str) -> str | None:
     try:
@@ -167,10 +184,11 @@ def links_in(
             break
     found: dict[tuple[str, ResourceType], ExtractedLink] = {}
     resolved: dict[str | None, str | None] = {}  # menus and icons repeat the same references
+    origin = _origin(base)
     for el in root.iter(*_LINK_TAGS):  # filtered in C: most elements of a page link nowhere
         for value, tag in _targets(el):
             if value not in resolved:
-                resolved[value] = _resolve(base, value, codec)
+                resolved[value] = _resolve_shared(base, origin, value, codec)
             if (url := resolved[value]) is None:
                 continue
             kind = resource_type_for_url(url, tag)

@@ -23,6 +23,7 @@ class SiteRow:
     enabled: bool
     row: int
     contact: tuple[str, ...] | None = None  # notification URLs; None: the file has no contact column
+    platform: str | None = None  # sites on one server or CDN share it; None: no platform column, "" clears it
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,12 @@ from pipelines.rules.sitefile.cells import clean, column_letter
 from pipelines.rules.sitefile.model import RowError, SiteRow, Unreadable
 
 REQUIRED_COLUMNS = ("code", "name", "url")
-OPTIONAL_COLUMNS = ("level", "organizer", "domains", "enabled", "contact")
+MAX_PLATFORM = 100  # models/site.py
+OPTIONAL_COLUMNS = ("level", "organizer", "domains", "enabled", "contact", "platform")
 HEADER_ALIASES = {
     "网站标识码": "code", "网站名称": "name", "网址": "url", "首页地址": "url", "级别": "level",
     "主办单位": "organizer", "域名": "domains", "启用": "enabled", "是否启用": "enabled",
-    "联系方式": "contact",
+    "联系方式": "contact", "平台": "platform", "集约化平台": "platform",
 }  # fmt: skip
 LEVEL_NAMES = {
     "department": SiteLevel.DEPARTMENT, "部门": SiteLevel.DEPARTMENT,
@@ -131,6 +132,9 @@ def _parse_row(
             domains.append(domain)
     contact = split_contacts(value["contact"]) if "contact" in value else None  # no column: keep them
     problems += contact_problems(contact or ())
+    platform = value.get("platform") if "platform" in value else None  # no column: keep the stored one
+    if platform and len(platform) > MAX_PLATFORM:
+        problems.append(f"platform is longer than {MAX_PLATFORM} characters")
     if problems or enabled is None:
         return None, problems
     return SiteRow(
@@ -143,6 +147,7 @@ def _parse_row(
         enabled=enabled,
         row=number,
         contact=contact,
+        platform=platform,
     ), []
 
 

@@ -277,10 +277,10 @@ def test_duplicate_of_a_row_with_other_problems_is_reported() -> None:
         (b"code,name,url\n\n", "no data rows: the file has only a header"),
         (b"code,name,url,level\n", "no data rows: the file has only a header"),
         ("code,name,level\n4510000031,百色,city\n".encode(),
-         "missing column(s) url in the header (row 1); the header must name code, name, url and optionally level, organizer, domains, enabled, contact"),
+         "missing column(s) url in the header (row 1); the header must name code, name, url and optionally level, organizer, domains, enabled, contact, platform"),
         (f"{BAISE}\n4510280002,乐业县人民政府,http://www.leye.gov.cn/\n".encode(),
          ("no header row: row 1 starts with a site code; "
-          "the header must name code, name, url and optionally level, organizer, domains, enabled, contact")),
+          "the header must name code, name, url and optionally level, organizer, domains, enabled, contact, platform")),
         (b"\x00\x01\x02PKbinary\x00\xff", "not a CSV or XLSX file: it contains binary data (NUL bytes)"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a CSV or XLSX file: it contains binary data (NUL bytes)"),
         (b"\x80\x81\xfe\xff\xff code", "not a CSV or XLSX file: the text is neither UTF-8 nor GBK"),
@@ -299,7 +299,7 @@ def test_several_header_problems_are_listed() -> None:
     assert problems("code,name,url,网址,problem\n") == [
         (0, "column 'url' appears twice in the header (row 1)"),
         (0, ("unknown column 'problem' in the header (row 1); the header must name code, name, url and "
-             "optionally level, organizer, domains, enabled, contact")),
+             "optionally level, organizer, domains, enabled, contact, platform")),
     ]  # fmt: skip
 
 
@@ -378,3 +378,17 @@ def test_registry_stays_pure() -> None:
 def test_state_council_department_codes_are_accepted(cell: str, code: str) -> None:
     """国务院部门 sites carry bm + 8 digits (DESIGN 2); full-width and upper-case forms are normalised."""
     assert parse(f"{HEADER}\n{cell},国务院某部,http://a.gov.cn/\n")[0].code == code
+
+
+def test_platform_column() -> None:
+    rows = parse(
+        "code,name,url,platform\n"
+        f"{BAISE},广西政府网站集约化平台\n"
+        "4510220001,田阳区人民政府,http://www.tianyang.gov.cn/,\n"
+    )
+    assert [r.platform for r in rows] == ["广西政府网站集约化平台", ""]  # "" clears a stored platform
+    assert parse(f"{HEADER}\n{BAISE}\n")[0].platform is None  # no column: the stored one is kept
+    assert parse(f"code,name,url,平台\n{BAISE},gx-cloud\n")[0].platform == "gx-cloud"
+    assert problems(f"code,name,url,platform\n{BAISE},{'x' * 101}\n") == [
+        (2, "platform is longer than 100 characters")
+    ]
