@@ -108,6 +108,24 @@ async def test_the_minimum_delay_spaces_the_starts() -> None:
     assert started[2] - started[0] >= 0.09
 
 
+@in_asyncio
+async def test_a_late_timer_does_not_let_the_next_start_early() -> None:
+    gate = LocalServerGate(concurrency=8, delay=0.05)
+    owner = object()
+    starts: list[float] = []
+
+    async def one() -> None:
+        await gate.acquire("ip:1", owner)
+        starts.append(time.monotonic())
+
+    await one()
+    second, third = asyncio.ensure_future(one()), asyncio.ensure_future(one())  # planned at +50 and +100 ms
+    await asyncio.sleep(0)
+    time.sleep(0.08)  # noqa: ASYNC251 - the loop is busy on purpose: the second's timer fires 30 ms late
+    await asyncio.gather(second, third)
+    assert starts[2] - starts[1] >= 0.049, "the third is spaced from the second's real start"
+
+
 @pytest.mark.parametrize(
     ("settings", "message"),
     [({"GOVHEALTH_PER_SERVER_CONCURRENCY": 0}, "GOVHEALTH_PER_SERVER_CONCURRENCY"),
