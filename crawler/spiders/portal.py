@@ -23,10 +23,11 @@ from crawler import servergate
 from crawler.budgets import CrawlBudget
 from crawler.config import PortalConfig
 from crawler.evidence import EvidenceRecorder
-from crawler.items import CrawlEndItem, CrawlStartItem, HomepageItem, LinkBatchItem, LinkItem, PageItem
+from crawler.items import CrawlStartItem, PageItem
 from crawler.linkcache import MemoryLinkCache
 from crawler.portal.checks import ERROR_STATUSES, FRONTIER_META, LinkChecker
 from crawler.portal.columns import ColumnReader
+from crawler.portal.ending import CrawlEnding
 from crawler.portal.frontier import Frontier
 from crawler.portal.hosts import SiteHosts
 from crawler.recheck import RECHECK_SLOT
@@ -54,7 +55,6 @@ from pipelines.rules.links import (
     is_private_address,
     normalize_url,
 )
-from pipelines.rules.metas import code_mismatch, site_metas
 from pipelines.rules.urls import column_key
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ MAX_URL_LENGTH = 2048  # the URL columns of link checks and findings (models/bas
 PAGE_TYPES = frozenset({ResourceType.PAGE, ResourceType.FRAME})
 
 
-class PortalSpider(LinkChecker, ColumnReader, Spider):
+class PortalSpider(CrawlEnding, LinkChecker, ColumnReader, Spider):
     """Crawl one site breadth-first within its budgets; check each distinct link target once.
 
     Stats: govhealth/pages, govhealth/targets, govhealth/budget/<name>, govhealth/rechecks,
@@ -191,76 +191,6 @@ class PortalSpider(LinkChecker, ColumnReader, Spider):
         return self.hosts.is_internal(url)
 
     # -- lifecycle -------------------------------------------------------------------------------
-
-    async def closed(self, reason: str) -> None:
-        if self.link_cache is not None:
-            # cut short before their outcome: the waiting crawls check them themselves
-            for url in self.claimed:
-                for waiter in self.link_cache.abandon(url):
-                    waiter(None, None)
-        # Scrapy tells the close reason only with spider_closed, after it closed the pipelines' input, so the
-        # end items are handed to the scraper here, its way for items that come from no response
-        engine = self.crawler.engine
-        assert engine is not None
-        for item in self.end_items(reason):
-            await engine.scraper.start_itemproc_async(item, response=None)
-
-    def end_items(self, reason: str) -> Iterator[Any]:
-        """The LinkItems of the checked targets (one batch), a ColumnItem per column, the HomepageItem, the CrawlEndItem."""
-        self.ledger.mark_unconfirmed()
-        yield LinkBatchItem(tuple(self.link_items()))
-        yield from self.columns.values()
-        yield HomepageItem(
-            self.homepage,
-            self.homepage_read,
-            self.homepage_latest,
-            self.homepage_dated,
-            self.homepage_evidence,
-        )
-        yield CrawlEndItem(
-            self.site.id,
-            self.site.code,
-            reason,
-            self.budget.budget_hit,
-            tuple(self.budget.limits),
-            spool=self.evidence.spool if self.evidence is not None else None,
-            declared_code=self.declared_code,
-        )
-
-    def declare_site(self, html: str) -> None:
-        """Keep the 网站标识码 the homepage declares; another one than the registry's is a registry error."""
-        self.declared_code = declared = site_metas(html).code
-        if declared is None:
-            return
-        stats = self.crawler.stats
-        assert stats is not None
-        stats.set_value("govhealth/site/declared_code", declared)
-        if code_mismatch(declared, self.site.code):
-            stats.set_value("govhealth/site/code_mismatch", 1)
-            self.logger.warning(
-                "%s declares SiteIDCode %s, registered as %s: check the registry",
-                self.homepage,
-                declared,
-                self.site.code,
-            )
-
-    def link_items(self) -> Iterator[LinkItem]:
-        for target in self.ledger.checked():
-            assert target.verdict is not None
-            yield LinkItem(
-                url=target.url,
-                resource_type=target.resource_type,
-                internal=target.internal,
-                verdict=target.verdict,
-                status=target.status,
-                attempts=target.attempts,
-                link_text=target.link_text,
-                sources=tuple(target.sources),
-                source_count=target.source_count,
-                on_homepage=target.on_homepage,
-                evidence=tuple(target.evidence),
-                found_in=target.found_in,
-            )
 
     async def start(self) -> AsyncIterator[Any]:
         yield CrawlStartItem(self.site.id, self.site.code, self.nightly_id)
