@@ -169,6 +169,10 @@ class LinkChecker:
         )
         return verdict
 
+    def keep_page(self, response: Response) -> int | None:
+        """Keep a page read (a link's source, a list page, list data) as possible evidence (crawler/evidence.py)."""
+        return self.evidence.response(response, page=True) if self.evidence is not None else None
+
     def keep_failed(self, response: Response, verdict: Verdict) -> int | None:
         """Keep the answer of a failed check as evidence (crawler/evidence.py); a good answer proves nothing."""
         if self.evidence is None or verdict.state is LinkState.OK:

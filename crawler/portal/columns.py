@@ -62,6 +62,7 @@ class ColumnReader:
 
         @property
         def evidence(self) -> EvidenceRecorder | None: ...
+        def keep_page(self, response: Response) -> int | None: ...
         def follow(
             self, link: ExtractedLink, page_url: str, depth: int, found_in: int | None = None
         ) -> Iterator[Request]: ...
@@ -221,7 +222,7 @@ class ColumnReader:
     def parse_column_extra(self, response: Response, column_url: str, kind: str) -> Iterator[Any]:
         column = self.columns[column_url]
         column.pending -= 1
-        ref = self.evidence.response(response, page=True) if self.evidence is not None else None
+        ref = self.keep_page(response)
         if ref is not None:
             column.evidence.append(ref)
         if response.status >= 400 or not isinstance(response, TextResponse):

@@ -325,7 +325,7 @@ class PortalSpider(CrawlEnding, LinkChecker, ColumnReader, Spider):
         if "govhealth_cut" in response.flags:  # inflated past GOVHEALTH_MAX_PAGE_BYTES: the prefix is read
             self.hit_budget("max_page_bytes")
         # kept aside until the verdicts say whether it proves one (a link's source, a column, the homepage)
-        ref = self.evidence.response(response, page=True) if self.evidence is not None else None
+        ref = self.keep_page(response)
         html, encoding = self.page_text(response)  # a wrong header or meta charset is corrected
         doc = Document(html, response.url, encoding)
         links = doc.links(limit=self.config.max_links_per_page)  # before the column readers prune the tree

@@ -49,7 +49,7 @@ class EvidenceConfig:
 
     def archive_path(self, site_code: str, run_id: int) -> Path:
         """``<GOVHEALTH_EVIDENCE_DIR>/<site_code>/<run_id>.warc.gz``."""
-        return self.directory / site_code / f"{run_id}.warc.gz"
+        return self.directory / relative_archive(site_code, run_id)
 
 
 def relative_archive(site_code: str, run_id: int) -> str:
