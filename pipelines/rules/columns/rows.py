@@ -53,15 +53,29 @@ class _Row:
     siblings: bool  # the date may sit after the row element (flat lists: <a>..</a> 2017-10-12<br>)
 
 
+# A flat row's date sits right by its link (``<a>…</a> (2017-10-12)<br>``); text further away is the page's prose,
+# whose dates are not the row's. Reading at most this much keeps a link before a long article linear.
+_NEAR_CHARS = 200
+_CUT_TOKEN = re.compile(r"[\d\-/.:年月日号]+$")  # a date cut in two is no date
+_CUT_HEAD = re.compile(r"^[\d\-/.:年月日号]+")
+
+
 def _after_text(el: HtmlElement) -> str:
-    """Tail and following siblings' text up to the next link or <br> (flat list rows)."""
+    """Tail and following siblings' text up to the next link or <br> (flat list rows), at most _NEAR_CHARS."""
     parts = [el.tail or ""]
+    size = len(parts[0])
     for sib in el.itersiblings():
-        if sib.tag == "br" or sib.tag == "a" or (isinstance(sib.tag, str) and sib.find(".//a") is not None):
+        if (
+            size > _NEAR_CHARS
+            or sib.tag == "br"
+            or sib.tag == "a"
+            or (isinstance(sib.tag, str) and sib.find(".//a") is not None)
+        ):
             break
-        parts.append(_spaced(sib))
-        parts.append(sib.tail or "")
-    return _collapse(" ".join(parts))
+        parts += (_spaced(sib), sib.tail or "")
+        size += len(parts[-2]) + len(parts[-1])
+    text = _collapse(" ".join(parts))
+    return text if len(text) <= _NEAR_CHARS else _CUT_TOKEN.sub("", text[:_NEAR_CHARS])
 
 
 def _row_of(page: _Page, a: HtmlElement) -> tuple[HtmlElement, bool]:
@@ -139,16 +153,23 @@ def _item(
 
 def _before_text(el: HtmlElement) -> str:
     """Text between the previous link or <br> and a flat list row (``<span>[05-30]</span> <a>…</a><br>``)."""
-    parts = []
+    parts: list[str] = []
+    size = 0
     for sib in el.itersiblings(preceding=True):
-        if sib.tag == "br" or sib.tag == "a" or (isinstance(sib.tag, str) and sib.find(".//a") is not None):
+        if (
+            size > _NEAR_CHARS
+            or sib.tag == "br"
+            or sib.tag == "a"
+            or (isinstance(sib.tag, str) and sib.find(".//a") is not None)
+        ):
             break
-        parts.append(sib.tail or "")
-        parts.append(_spaced(sib))
+        parts += (sib.tail or "", _spaced(sib))
+        size += len(parts[-2]) + len(parts[-1])
     else:
         parent = el.getparent()
         parts.append(parent.text or "" if parent is not None else "")
-    return _collapse(" ".join(reversed(parts)))
+    text = _collapse(" ".join(reversed(parts)))
+    return text if len(text) <= _NEAR_CHARS else _CUT_HEAD.sub("", text[-_NEAR_CHARS:])
 
 
 def _row_item(page: _Page, row: _Row, today: date) -> ListItem | None:

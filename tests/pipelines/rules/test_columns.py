@@ -200,6 +200,23 @@ def test_flat_list_div_rows_script_links_and_pager():
     assert f"{SITE}/zwgk/tzgg/index_1.html" in result.next_pages
 
 
+def test_flat_row_date_is_read_near_its_link_not_deep_in_the_prose_after_it():
+    """A flat row's date stands by its link; a date 5,000 characters into the text after it is the article's."""
+    prose = "本县坚持以人民为中心的发展思想，围绕优化营商环境、保障和改善民生等重点领域及时发布政策文件。" * 110
+    result = analyse(f"""<div class="newslist">
+      <a href="/zwgk/tzgg/a1.html">关于开展消防安全检查的通知</a> 2017-12-05<br>
+      <a href="/zwgk/tzgg/a2.html">关于征集民生实事项目的公告</a> [2017-11-28]<br>
+      <a href="/zwgk/tzgg/a3.html">关于某某工作的补充通知</a><span>2017-11-20</span><p>{prose}</p>
+      <a href="/zwgk/tzgg/a4.html">关于开展评议工作的通知</a><p>{prose}</p><p>2017-10-09</p>
+    </div>""")
+    assert [(i.title, i.date) for i in result.items] == [
+        ("关于开展消防安全检查的通知", date(2017, 12, 5)),
+        ("关于征集民生实事项目的公告", date(2017, 11, 28)),
+        ("关于某某工作的补充通知", date(2017, 11, 20)),
+        ("关于开展评议工作的通知", None),
+    ]
+
+
 def test_script_link_rows_keep_their_date_without_url():
     result = analyse("""<ul class="list">
       <li><a href="javascript:;" onclick="showDetail(88)">关于某某工作的补充通知</a><span>2017-11-20</span></li>

@@ -153,3 +153,29 @@ def test_gate_names(body: str, gate: str | None) -> None:
 )  # fmt: skip
 def test_denied_page_evidence(body: str, evidence: str | None) -> None:
     assert denied_page_evidence(body) == evidence
+
+
+@pytest.mark.parametrize(
+    ("body", "evidence"),
+    [("<html><head><title>错误403</title></head><body><h1>错误403</h1></body></html>", "title says '错误403'"),
+     ("<html><head><title>Error403</title></head><body></body></html>", "title says 'Error 403'"),
+     ("<html><head><title>提示</title></head><body><div>HTTP Status 403</div></body></html>",
+      "short block says 'HTTP Status 403'")],
+)  # fmt: skip
+def test_denied_403_standing_alone_is_read(body: str, evidence: str) -> None:
+    assert denied_page_evidence(body) == evidence
+
+
+@pytest.mark.parametrize(
+    "where", ['<a href="/p/1403.html">通知</a>', '<img src="/img/403.png">', '<a href="http://a.gov.cn:40307/">链接</a>',
+              '<div style="color:#a4031f">正文</div>', '<a href="list.jsp?id=403">栏目</a>'],
+)  # fmt: skip
+def test_a_403_inside_a_url_or_colour_leaves_the_page_unparsed(where: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A portal page is full of such 403s; each used to cost a second parse of the page (province benchmark)."""
+    import pipelines.rules.links.denied as denied
+
+    def parsed(html: str) -> None:
+        raise AssertionError("parsed a page with no denial hint")
+
+    monkeypatch.setattr(denied, "message_places", parsed)
+    assert denied_page_evidence(f"<html><body><p>政务公开</p>{where}</body></html>") is None
