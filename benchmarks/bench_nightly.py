@@ -48,6 +48,13 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, tuple[float,
     add("--sites", type=int, default=60, help="generated sites (default 60)")
     add("--parallel", type=int, default=8, help="scrapy nightly --parallel (default 8)")
     add("--workers", type=int, default=1, help="scrapy nightly --workers (default 1; 0: one per core)")
+    add(
+        "--nights",
+        type=int,
+        default=1,
+        help="run the nightly this many times on one database and measure the last (default 1); from the second "
+        "night on the sites are queued largest first by their last run, as every night but the first",
+    )
     add("--json", type=Path, help="write every figure to this JSON file")
     add("--keep", action="store_true", help="keep the generated sites, databases and logs")
     add("--seed", type=int, default=2019, help="seed of the site generator")
@@ -109,6 +116,8 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, tuple[float,
         parser.error("--sites must be between 1 and 5000")
     if args.parallel < 1:
         parser.error("--parallel must be >= 1")
+    if args.nights < 1:
+        parser.error("--nights must be >= 1")
     try:
         mix = tuple(float(x) for x in args.mix.split(","))
         if len(mix) != 3 or min(mix) < 0 or not sum(mix):
@@ -142,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": settings,
         "parallel": args.parallel,
         "workers": args.workers,
+        "nights": args.nights,
         "mix": args.mix,
         "runs": [],
     }

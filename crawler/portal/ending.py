@@ -112,9 +112,9 @@ class CrawlEnding:
                 status=target.status,
                 attempts=target.attempts,
                 link_text=target.link_text,
-                sources=tuple(target.sources),
+                sources=target.sources,
                 source_count=target.source_count,
                 on_homepage=target.on_homepage,
-                evidence=tuple(target.evidence),
+                evidence=target.evidence,
                 found_in=target.found_in,
             )

@@ -38,7 +38,7 @@ class Observation:
     internal: bool = True  # target on the site's own domains
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per target checked, kept to the end of the crawl
 class Verdict:
     """Outcome of one check, with the export ``error`` code and one sentence of evidence."""
 

@@ -19,6 +19,7 @@ from pipelines.rules.cms.tree import parse_html_checked
 from pipelines.rules.kinds import ResourceType
 from pipelines.rules.links.normalize import normalize_url
 from pipelines.rules.links.resources import resource_type_for_url
+from pipelines.rules.urls import URL_CACHE_SIZE
 
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
@@ -69,12 +70,16 @@ def _resolve_shared(base: str, origin: str, ref: str | None, encoding: str) -> s
     return _resolve(base, ref, encoding)
 
 
-@lru_cache(maxsize=65536)  # a site's menus, footers and sidebars repeat on every page (~20 links a page)
+@lru_cache(
+    maxsize=URL_CACHE_SIZE
+)  # a site's menus, footers and sidebars repeat on every page (~20 links a page)
 def _resolve_cached(base: str, ref: str, encoding: str) -> str | None:
     return _resolve(base or "http://x/", ref, encoding)
 
 
-@lru_cache(maxsize=65536)  # pages of a site link the same targets, and mostly root-relative or absolute
+@lru_cache(
+    maxsize=URL_CACHE_SIZE
+)  # pages of a site link the same targets, and mostly root-relative or absolute
 def _joined(base: str, ref: str, encoding: str) -> str | None:
     try:
         url = normalize_url(urljoin(base, ref), encoding=encoding)

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
+from pipelines.rules.urls import URL_CACHE_SIZE
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _PERCENT = re.compile(r"%[0-9a-fA-F]{2}")
 _HOST = re.compile(r"[a-z0-9._-]+|\[[0-9a-f:.]+\]")
@@ -34,7 +36,9 @@ def _remove_dot_segments(path: str) -> str:
     return "/".join(out)
 
 
-@lru_cache(maxsize=65536)  # a site links the same targets from page after page (ten times each, measured)
+@lru_cache(
+    maxsize=URL_CACHE_SIZE
+)  # a site links the same targets from page after page (ten times each, measured)
 def normalize_url(url: str, *, encoding: str = "utf-8") -> str:
     """Return the canonical form of ``url`` under which a link target is checked and reported.
 
