@@ -127,6 +127,13 @@ def _script(rng: random.Random, kb: int) -> str:
     return f"<script>{body}</script>"
 
 
+def _path(i: int, nav_count: int) -> str:
+    """Page ``i``'s path: the navigation's columns at /p/N.html, every other page an article at a TRS-style dated
+    URL (t20261112_N.html), as real portals publish them. (Until 2026-12-07 every page was /p/N.html, which no
+    portal does: each page with its dated list was then read as a possible column, ~40 % of the CPU.)"""
+    return f"/p/{i}.html" if i <= nav_count else f"/p/t202611{i % 28 + 1:02d}_{i}.html"
+
+
 def generate_province(base: Path, sites: list[ProvinceSite], national_port: int, seed: int) -> dict[str, Any]:
     """Write every site and the national portal under ``base``; fill each site's ground truth."""
     started = time.perf_counter()
@@ -173,8 +180,8 @@ def generate_province(base: Path, sites: list[ProvinceSite], national_port: int,
         for i in range(pages):
             links = []
             for child in range(TREE_FANOUT * i + 1, min(TREE_FANOUT * i + TREE_FANOUT + 1, pages)):
-                links.append(f"/p/{child}.html")
-            links += [f"/p/{rng.randrange(1, pages)}.html" for _ in range(RANDOM_LINKS)]
+                links.append(_path(child, nav_count))
+            links += [_path(rng.randrange(1, pages), nav_count) for _ in range(RANDOM_LINKS)]
             if rng.random() < MISSING_SHARE:
                 links.append(f"/p/gone-{i}.html")
                 missing.add(f"/p/gone-{i}.html")
@@ -200,7 +207,7 @@ def generate_province(base: Path, sites: list[ProvinceSite], national_port: int,
                 + f"<p>{FILLER}</p>" * filler_n
                 + f'</div><div class="foot">网站标识码：{site.code}</div></body></html>'
             )
-            write(root / ("index.html" if i == 0 else f"p/{i}.html"), html.encode())
+            write(root / ("index.html" if i == 0 else _path(i, nav_count).lstrip("/")), html.encode())
         for j in range(n_img):
             if f"/img/{j}.png" in linked:
                 if j in miss_img:

@@ -114,6 +114,8 @@ def _dataproxy_candidates(root: HtmlElement, page_url: str) -> list[DataProxyReq
     found: list[DataProxyRequest] = []
     seen_units: set[str | None] = set()
     for text in scripts:  # 1. $('#unit').jpage({... proxyUrl, perPage, totalRecord, ajaxParam ...})
+        if "jpage" not in text:  # substring tests spare the regexes the scripts of other CMSs (most)
+            continue
         for m in _JPAGE_RE.finditer(text):
             unit = m.group(1) or None
             conf = parse_js_object(text, m.end())[0]
@@ -143,6 +145,8 @@ def _dataproxy_candidates(root: HtmlElement, page_url: str) -> list[DataProxyReq
         if unit not in seen_units and store.nextgroup and "dataproxy" in store.nextgroup.lower():
             found.append(_proxy(page_url, store.nextgroup, {}, None, store.total, "POST"))
     for text in scripts:  # 3. a plain 'dataproxy.jsp?startrecord=1&endrecord=45&...' URL
+        if "dataproxy" not in text.lower():
+            continue
         for m in _PROXY_URL_RE.finditer(text):
             found.append(_proxy(page_url, m.group(1).replace("&amp;", "&"), {}, None, None, "GET"))
     return found

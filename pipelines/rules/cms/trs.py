@@ -38,6 +38,8 @@ def trs_paging(root: HtmlElement, page_url: str) -> TrsPaging | None:
     """The TRS pager announced by a parsed page (``createPageHTML`` call or ``countPage`` variables)."""
     scripts = [s.text or "" for s in root.iter("script")]
     for text in scripts:
+        if "createPageHTML" not in text:  # a substring test skips the regex on the other scripts (most)
+            continue
         for m in _CREATE_PAGE_RE.finditer(text):
             args = [a.strip().strip("'\"") for a in m.group(1).split(",")]
             if len(args) > 1 and not args[0].isdigit() and args[1].isdigit():
@@ -49,7 +51,7 @@ def trs_paging(root: HtmlElement, page_url: str) -> TrsPaging | None:
     file_name = urlsplit(page_url).path.rsplit("/", 1)[-1]
     own = _PAGE_FILE_RE.match(file_name)
     for text in scripts:
-        if count := _COUNT_PAGE_RE.search(text):
+        if "countPage" in text and (count := _COUNT_PAGE_RE.search(text)):
             current = _CURRENT_PAGE_RE.search(text)
             named = _NEXT_NAME_RE.search(_JOINED_QUOTES.sub("", text))
             name, ext = named.groups() if named else own.groups() if own else ("index", "html")

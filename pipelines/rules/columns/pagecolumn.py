@@ -154,16 +154,14 @@ def page_as_column(
         ):
             return None
         return ColumnLink(meta, url, "meta"), listing
-    if (
-        listing.kind != PageKind.LIST
-        or listing.reason == "soft list"
-        or article_pubdate(html, today) is not None
-    ):
+    if listing.kind != PageKind.LIST or listing.reason == "soft list":
         return None
     dated = sum(1 for item in listing.items if item.date is not None)
     if listing.reason == "main list" and (
         dated < LIST_MIN_DATED or _main_text_length(page, set()) > _link_text_length(listing.items)
     ):
+        return None
+    if article_pubdate(html, today) is not None:  # last: it reads the whole page's text
         return None
     crumbs = _crumb_parts(page.crumb) if page.crumb is not None else []
     name = crumbs[-1] if crumbs and _good_name(crumbs[-1]) else _title_name(page)

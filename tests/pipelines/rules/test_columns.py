@@ -202,7 +202,9 @@ def test_flat_list_div_rows_script_links_and_pager():
 
 def test_flat_row_date_is_read_near_its_link_not_deep_in_the_prose_after_it():
     """A flat row's date stands by its link; a date 5,000 characters into the text after it is the article's."""
-    prose = "本县坚持以人民为中心的发展思想，围绕优化营商环境、保障和改善民生等重点领域及时发布政策文件。" * 110
+    prose = (
+        "本县坚持以人民为中心的发展思想，围绕优化营商环境、保障和改善民生等重点领域及时发布政策文件。" * 110
+    )
     result = analyse(f"""<div class="newslist">
       <a href="/zwgk/tzgg/a1.html">关于开展消防安全检查的通知</a> 2017-12-05<br>
       <a href="/zwgk/tzgg/a2.html">关于征集民生实事项目的公告</a> [2017-11-28]<br>

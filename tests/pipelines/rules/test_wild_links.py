@@ -170,9 +170,11 @@ def test_denied_403_standing_alone_is_read(body: str, evidence: str) -> None:
     "where", ['<a href="/p/1403.html">通知</a>', '<img src="/img/403.png">', '<a href="http://a.gov.cn:40307/">链接</a>',
               '<div style="color:#a4031f">正文</div>', '<a href="list.jsp?id=403">栏目</a>'],
 )  # fmt: skip
-def test_a_403_inside_a_url_or_colour_leaves_the_page_unparsed(where: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_403_inside_a_url_or_colour_leaves_the_page_unparsed(
+    where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A portal page is full of such 403s; each used to cost a second parse of the page (province benchmark)."""
-    import pipelines.rules.links.denied as denied
+    from pipelines.rules.links import denied
 
     def parsed(html: str) -> None:
         raise AssertionError("parsed a page with no denial hint")
