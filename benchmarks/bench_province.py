@@ -33,7 +33,7 @@ from benchmarks.harness.report import machine_info, project_versions, write_json
 from benchmarks.harness.servers import free_port, nginx_binary
 
 # bench_crawl.py's memory growth (README, Benchmarks): RSS per distinct target between 20,000 and 80,000 pages.
-BYTES_PER_TARGET = 2_400
+BYTES_PER_TARGET = 1_900
 # `scrapy nightly --redis` with an empty queue: its peak RSS (the interpreter, Scrapy, the project's modules).
 IDLE_WORKER_MB = 113.0
 
