@@ -79,7 +79,7 @@ GOVHEALTH_PER_SERVER_DELAY = _env("GOVHEALTH_PER_SERVER_DELAY", "0.05")
 GOVHEALTH_NIGHTLY_WORKERS = _env("GOVHEALTH_NIGHTLY_WORKERS", "0")
 # int: sites crawled at the same time by `scrapy nightly`, in all (its workers share them). 16: the province
 # benchmark (README, Benchmarks) needs 14 to end Guangxi's 183 sites within 4 hours at production politeness, and
-# 16 sites take ~0.65 GB; memory would allow ~61 and two cores ~41.
+# 16 sites take ~0.61 GB; memory would allow ~66 and two cores ~82.
 GOVHEALTH_NIGHTLY_PARALLEL = _env("GOVHEALTH_NIGHTLY_PARALLEL", "16")
 # int: article pages read per column whose list shows no date at all.
 GOVHEALTH_ARTICLE_PROBES = _env("GOVHEALTH_ARTICLE_PROBES", "3")
