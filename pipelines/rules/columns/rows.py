@@ -60,21 +60,29 @@ _CUT_TOKEN = re.compile(r"[\d\-/.:年月日号]+$")  # a date cut in two is no d
 _CUT_HEAD = re.compile(r"^[\d\-/.:年月日号]+")
 
 
-def _after_text(el: HtmlElement) -> str:
-    """Tail and following siblings' text up to the next link or <br> (flat list rows), at most _NEAR_CHARS."""
-    parts = [el.tail or ""]
-    size = len(parts[0])
-    for sib in el.itersiblings():
+def _flat_siblings(el: HtmlElement, *, preceding: bool, size: int = 0) -> tuple[list[str], bool]:
+    """The text of each sibling on one side of a flat row (its own text, then its tail), nearest first, up to
+    the next link or <br> and about _NEAR_CHARS (``size``: characters already read); and whether the walk
+    reached the end of the parent (neither a link, a <br> nor the bound stopped it)."""
+    texts: list[str] = []
+    for sib in el.itersiblings(preceding=preceding):
         if (
             size > _NEAR_CHARS
             or sib.tag == "br"
             or sib.tag == "a"
             or (isinstance(sib.tag, str) and sib.find(".//a") is not None)
         ):
-            break
-        parts += (_spaced(sib), sib.tail or "")
-        size += len(parts[-2]) + len(parts[-1])
-    text = _collapse(" ".join(parts))
+            return texts, False
+        own, tail = _spaced(sib), sib.tail or ""
+        texts.append(f"{own} {tail}")
+        size += len(own) + len(tail)
+    return texts, True
+
+
+def _after_text(el: HtmlElement) -> str:
+    """Tail and following siblings' text up to the next link or <br> (flat list rows), at most _NEAR_CHARS."""
+    tail = el.tail or ""
+    text = _collapse(" ".join([tail, *_flat_siblings(el, preceding=False, size=len(tail))[0]]))
     return text if len(text) <= _NEAR_CHARS else _CUT_TOKEN.sub("", text[:_NEAR_CHARS])
 
 
@@ -153,22 +161,11 @@ def _item(
 
 def _before_text(el: HtmlElement) -> str:
     """Text between the previous link or <br> and a flat list row (``<span>[05-30]</span> <a>…</a><br>``)."""
-    parts: list[str] = []
-    size = 0
-    for sib in el.itersiblings(preceding=True):
-        if (
-            size > _NEAR_CHARS
-            or sib.tag == "br"
-            or sib.tag == "a"
-            or (isinstance(sib.tag, str) and sib.find(".//a") is not None)
-        ):
-            break
-        parts += (sib.tail or "", _spaced(sib))
-        size += len(parts[-2]) + len(parts[-1])
-    else:
+    texts, whole = _flat_siblings(el, preceding=True)
+    if whole:
         parent = el.getparent()
-        parts.append(parent.text or "" if parent is not None else "")
-    text = _collapse(" ".join(reversed(parts)))
+        texts.append(parent.text or "" if parent is not None else "")
+    text = _collapse(" ".join(reversed(texts)))
     return text if len(text) <= _NEAR_CHARS else _CUT_HEAD.sub("", text[-_NEAR_CHARS:])
 
 
